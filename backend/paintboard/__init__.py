@@ -1,0 +1,3 @@
+"""Paintboard backend: label map + colour dabs in, landscape out."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+../../backend/paintboard/palette.py
