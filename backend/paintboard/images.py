@@ -1,0 +1,170 @@
+"""Pixel arrays at the edges of the backend: raw bytes, PNG files and resizing.
+
+Everything inside the backend is an ``H×W×4`` RGBA ``uint8`` array (or ``H×W×3`` RGB, or an
+``H×W`` class-index map).  Krita hands over BGRA bytes; that byte order is converted here and
+nowhere else, so no other module ever has to think about it.
+
+Resizing is split by *what* is resized, because each kind of image breaks differently:
+label maps must never invent classes (nearest), stroke layers must never lose a small dab
+(coverage-preserving box filter), photos should look smooth (Lanczos).
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+
+import numpy as np
+from PIL import Image
+
+from paintboard import protocol
+
+# channel order of each wire format, expressed as the RGBA indices to read
+_TO_RGBA = {protocol.FORMAT_RGBA8: (0, 1, 2, 3), protocol.FORMAT_BGRA8: (2, 1, 0, 3)}
+
+# A downscaled stroke pixel with less coverage than this (alpha in [0, 255]) counts as empty.
+# It only guards against float noise: one 1-px dab on a 4096-px side shrunk to 16 px still has
+# coverage 255 / 256² ≈ 0.004, far above it.
+_MIN_COVERAGE = 1e-4
+
+
+def _check_format(fmt: str) -> tuple[int, int, int, int]:
+    try:
+        return _TO_RGBA[fmt]
+    except KeyError:
+        raise ValueError(
+            f"unknown pixel format {fmt!r}; expected one of {protocol.PIXEL_FORMATS}"
+        ) from None
+
+
+def from_bytes(buf: bytes, width: int, height: int, fmt: str) -> np.ndarray:
+    """Raw 8-bit pixels (``fmt`` = ``RGBA8`` or ``BGRA8``) → a fresh ``H×W×4`` RGBA array.
+
+    The result is always a copy, so the caller may reuse or free ``buf`` (a ZeroMQ frame).
+    """
+    order = _check_format(fmt)
+    if width <= 0 or height <= 0:
+        raise ValueError(f"image size must be positive, got {width}×{height}")
+    expected = width * height * protocol.BYTES_PER_PIXEL
+    if len(buf) != expected:
+        raise ValueError(
+            f"{fmt} buffer has {len(buf)} bytes, expected {expected} "
+            f"({width}×{height} pixels × {protocol.BYTES_PER_PIXEL} bytes)"
+        )
+    arr = np.frombuffer(buf, dtype=np.uint8).reshape(height, width, 4)
+    return np.ascontiguousarray(arr[:, :, list(order)])
+
+
+def to_bytes(rgba: np.ndarray, fmt: str) -> bytes:
+    """``H×W×4`` RGBA ``uint8`` → raw bytes in ``fmt`` (the inverse of :func:`from_bytes`)."""
+    order = _check_format(fmt)
+    if rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] != 4:
+        raise ValueError(f"expected an H×W×4 uint8 RGBA array, got {rgba.shape} {rgba.dtype}")
+    # the RGBA↔BGRA swap is its own inverse, so the same index list converts both ways
+    return np.ascontiguousarray(rgba[:, :, list(order)]).tobytes()
+
+
+def load_rgba(path: str | PathLike) -> np.ndarray:
+    """Any image file Pillow reads → ``H×W×4`` RGBA ``uint8`` (opaque alpha when it has none).
+
+    EXIF orientation is deliberately *not* applied: label maps of public data sets are drawn on
+    the stored pixel grid, so rotating only the photo would misalign the pair.
+    """
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGBA")).copy()
+
+
+def save_png(path: str | PathLike, arr: np.ndarray) -> None:
+    """Save ``H×W`` (grey / class ids), ``H×W×3`` (RGB) or ``H×W×4`` (RGBA) ``uint8`` as PNG."""
+    if arr.dtype != np.uint8 or not (arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] in (3, 4))):
+        raise ValueError(f"cannot save {arr.shape} {arr.dtype} as PNG; expected uint8 H×W[×3|×4]")
+    Image.fromarray(np.ascontiguousarray(arr)).save(path, format="PNG")
+
+
+def _nearest_indices(src: int, dst: int) -> np.ndarray:
+    """Source index of each destination pixel centre (the same rule on every axis)."""
+    idx = ((np.arange(dst) + 0.5) * src / dst).astype(np.int64)
+    return np.minimum(idx, src - 1)
+
+
+def _check_size(height: int, width: int) -> None:
+    if height <= 0 or width <= 0:
+        raise ValueError(f"target size must be positive, got {width}×{height}")
+
+
+def resize_labels(index: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Nearest-neighbour resize of a class-index map (or any array whose values are ids).
+
+    Interpolating ids would invent classes at boundaries (sky 1 + sea 7 is not river 4).
+    """
+    _check_size(height, width)
+    rows = _nearest_indices(index.shape[0], height)
+    cols = _nearest_indices(index.shape[1], width)
+    return index[rows[:, None], cols[None, :]]
+
+
+def resize_strokes(rgba: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Resize a stroke layer so that no dab disappears and no colour is darkened.
+
+    Downscaling averages *premultiplied* colour and alpha over each target pixel's footprint
+    (box filter with exact fractional overlaps): alpha becomes the dab's coverage, forced to at
+    least 1 where anything was painted, so a 3-px dab on a 4096² canvas still exists at 256²;
+    the colour is then un-premultiplied, so the dab keeps its exact colour instead of being
+    blended with the transparent black around it.  Upscaling is nearest (a dab stays flat).
+    """
+    _check_size(height, width)
+    if rgba.ndim != 3 or rgba.shape[2] != 4:
+        raise ValueError(f"expected H×W×4 RGBA strokes, got shape {rgba.shape}")
+    src_h, src_w = rgba.shape[:2]
+    if (src_h, src_w) == (height, width):
+        return rgba.copy()
+    if height >= src_h and width >= src_w:
+        return resize_labels(rgba, height, width)
+
+    alpha = rgba[:, :, 3].astype(np.float32) / 255.0
+
+    def box(channel: np.ndarray) -> np.ndarray:
+        # Pillow's BOX filter on float images integrates exact pixel overlaps (and acts as
+        # nearest on an axis that grows), in C, without a float64 copy of a 4096² layer.
+        out = Image.fromarray(channel.astype(np.float32)).resize((width, height), Image.BOX)
+        return np.asarray(out, dtype=np.float32)
+
+    coverage = box(alpha * 255.0)
+    painted = coverage > _MIN_COVERAGE
+    out = np.zeros((height, width, 4), dtype=np.uint8)
+    safe = np.where(painted, coverage, 1.0)
+    for c in range(3):
+        premult = box(rgba[:, :, c].astype(np.float32) * alpha)
+        out[:, :, c] = np.clip(np.rint(premult * 255.0 / safe), 0, 255) * painted
+    out[:, :, 3] = np.where(painted, np.clip(np.rint(coverage), 1, 255), 0)
+    return out
+
+
+def resize_image(rgb_or_rgba: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Smooth (Lanczos) resize of a photo or a generated image, 3 or 4 channels kept.
+
+    Pillow premultiplies RGBA internally for this filter, so transparent edges get no dark halo.
+    """
+    _check_size(height, width)
+    if rgb_or_rgba.ndim != 3 or rgb_or_rgba.shape[2] not in (3, 4):
+        raise ValueError(f"expected H×W×3 or H×W×4, got shape {rgb_or_rgba.shape}")
+    if rgb_or_rgba.shape[:2] == (height, width):
+        return rgb_or_rgba.copy()
+    im = Image.fromarray(np.ascontiguousarray(rgb_or_rgba, dtype=np.uint8))
+    return np.asarray(im.resize((width, height), Image.LANCZOS)).copy()
+
+
+def working_size(height: int, width: int, longest: int) -> tuple[int, int]:
+    """Generator working size ``(h, w)`` for a document: aspect kept, longest side ``longest``.
+
+    Large documents are scaled down to ``longest`` (never larger: that is the cost limit).
+    Small documents are scaled *up* to ``longest`` as well, by choice: the generator was trained
+    at the working resolution, so it draws better at that scale and the result is then shrunk
+    back to the document — generating at, say, 40×30 would be below what the network can
+    render well.  Each side is at least 1 pixel.
+    """
+    if height <= 0 or width <= 0 or longest <= 0:
+        raise ValueError(f"sizes must be positive, got {width}×{height}, longest {longest}")
+    scale = longest / max(height, width)
+    h = min(longest, max(1, round(height * scale)))
+    w = min(longest, max(1, round(width * scale)))
+    return h, w
