@@ -1,0 +1,119 @@
+"""The Paintboard generator (design §4): colour latent + seed noise → label-modulated up-sampling.
+
+Shape flow for a padded H×W (multiple of 2**num_up): linear → 4×4 grid → bilinear resize to the
+aspect-ratio base grid (H, W) / 2**num_up → mid blocks → num_up × (nearest ×2, residual block)
+→ 3×3 conv → tanh.  Inputs are padded (replicate) and the output cropped, so any H, W >= 16 works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .blocks import ResBlock, ScaleCondition
+from .config import ModelConfig, NormKind
+
+MIN_SIDE = 16
+
+
+def make_noise(seed: int, batch: int, cfg: ModelConfig, device: torch.device | str) -> Tensor:
+    """Seed noise for variations.  Drawn on the CPU generator so a seed gives the same noise on
+    every device."""
+    gen = torch.Generator(device="cpu").manual_seed(int(seed))
+    return torch.randn(batch, cfg.noise_dim, generator=gen).to(device)
+
+
+def _replicate_pad_index(n: int, target: int, device: torch.device) -> Tensor:
+    return torch.arange(target, device=device).clamp_(max=n - 1)
+
+
+class Generator(nn.Module):
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        ch = cfg.channels()
+        self.fc = nn.Linear(cfg.latent_dim + cfg.noise_dim, ch[0] * 16)
+        self.mid = nn.ModuleList(ResBlock(ch[0], ch[0], cfg) for _ in range(cfg.mid_blocks))
+        self.ups = nn.ModuleList(ResBlock(ch[i], ch[i + 1], cfg) for i in range(cfg.num_up))
+        self.to_rgb = nn.Conv2d(ch[-1], 3, 3, padding=1)
+
+    def _conditions(self, labels: Tensor, maps: Tensor) -> list[ScaleCondition]:
+        """Conditioning at the base grid and after each doubling (index 0 = base).
+
+        Labels are sub-sampled at the centre of each f×f patch (nearest, exact for ids); maps are
+        area-averaged so a small hint keeps a proportionate weight at coarse scales.
+        """
+        cfg = self.cfg
+        dense_needed = NormKind(cfg.norm) is NormKind.SPADE
+        onehot = None
+        if dense_needed:
+            onehot = F.one_hot(labels, cfg.label_nc).permute(0, 3, 1, 2).to(maps.dtype)
+        conds = []
+        for level in range(cfg.num_up + 1):
+            f = 2 ** (cfg.num_up - level)
+            lab = labels[:, f // 2 :: f, f // 2 :: f] if f > 1 else labels
+            mp = F.avg_pool2d(maps, f) if f > 1 else maps
+            dense = None
+            if dense_needed:
+                oh = onehot[:, :, f // 2 :: f, f // 2 :: f] if f > 1 else onehot
+                dense = torch.cat([oh, mp], dim=1)
+            conds.append(ScaleCondition(lab, mp, dense))
+        return conds
+
+    def forward(
+        self,
+        latent: Tensor,
+        labels: Tensor,
+        maps: Tensor,
+        noise: Tensor | None = None,
+        *,
+        on_block: Callable[[int], None] | None = None,
+    ) -> Tensor:
+        """latent B×(s*s*8), labels B×H×W int64, maps B×map_nc×H×W → B×3×H×W in [-1, 1].
+
+        ``on_block(i)`` is called before each block; inference uses it to cancel between blocks
+        (it may raise).  ``noise`` None means zeros: the deterministic "seed-free" output.
+        """
+        cfg = self.cfg
+        b, h, w = labels.shape
+        if h < MIN_SIDE or w < MIN_SIDE:
+            raise ValueError(f"generator input must be at least {MIN_SIDE}×{MIN_SIDE}, got {h}×{w}")
+        if labels.dtype != torch.long:
+            labels = labels.long()
+        labels = labels.clamp(0, cfg.label_nc - 1)
+        m = cfg.multiple
+        hp, wp = -(-h // m) * m, -(-w // m) * m
+        if (hp, wp) != (h, w):
+            dev = labels.device
+            ih, iw = _replicate_pad_index(h, hp, dev), _replicate_pad_index(w, wp, dev)
+            labels = labels[:, ih][:, :, iw]
+            maps = F.pad(maps, (0, wp - w, 0, hp - h), mode="replicate")
+        if noise is None:
+            noise = latent.new_zeros(b, cfg.noise_dim)
+        conds = self._conditions(labels, maps)
+        x = self.fc(torch.cat([latent, noise], dim=1)).view(b, -1, 4, 4)
+        base = (hp // m, wp // m)
+        if base != (4, 4):
+            x = F.interpolate(x, size=base, mode="bilinear", align_corners=False)
+        if conds[0].maps.is_contiguous(memory_format=torch.channels_last):
+            x = x.contiguous(memory_format=torch.channels_last)
+        step = 0
+        for block in self.mid:
+            if on_block is not None:
+                on_block(step)
+            x = block(x, conds[0])
+            step += 1
+        for level, block in enumerate(self.ups, start=1):
+            if on_block is not None:
+                on_block(step)
+            x = block(F.interpolate(x, scale_factor=2.0, mode="nearest"), conds[level])
+            step += 1
+        x = torch.tanh(self.to_rgb(F.leaky_relu(x, 0.2)))
+        return x[:, :, :h, :w]
+
+    @property
+    def num_blocks(self) -> int:
+        return len(self.mid) + len(self.ups)

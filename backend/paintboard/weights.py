@@ -1,0 +1,154 @@
+"""Generator weights: safetensors (tensors + config/palette in the header) + a JSON model card.
+
+Never pickle: a weights file is data, so a tampered file can at worst fail to load.  Every failure
+is a :class:`WeightsError` whose message names the file and says what to do, because this is
+the first thing a new user meets when a download went wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
+
+from . import palette, protocol
+from .nets.config import ModelConfig
+from .nets.generator import Generator
+
+ENV_WEIGHTS = "PAINTBOARD_WEIGHTS"
+FORMAT = "paintboard-generator"
+FORMAT_VERSION = "1"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class WeightsError(Exception):
+    """A weights file that cannot be used; the message names the file and the remedy."""
+
+
+def default_weights_path() -> Path:
+    """``$PAINTBOARD_WEIGHTS`` or the shipped ``<repo>/weights/small.safetensors``."""
+    env = os.environ.get(ENV_WEIGHTS)
+    return Path(env) if env else REPO_ROOT / "weights" / "small.safetensors"
+
+
+def card_path(path: str | Path) -> Path:
+    """The model card sits beside the tensors: ``small.safetensors`` → ``small.json``."""
+    return Path(path).with_suffix(".json")
+
+
+def _atomic_write(path: Path, write) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    write(tmp)
+    os.chmod(tmp, 0o644)  # safetensors creates 0600 files; weights are meant to be shared
+    os.replace(tmp, path)
+
+
+def save_generator(path: str | Path, netG: Generator, cfg: ModelConfig, card: dict) -> None:
+    """Write ``path`` (.safetensors) and its card (.json), both atomically.
+
+    The config, palette and protocol version are forced from the code, so a card can never
+    describe another network than the tensors it sits beside.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    full_card: dict[str, Any] = {"trained": False, "training": {}, "metrics": {}, **card}
+    full_card.update(
+        model=cfg.name,
+        config=cfg.to_dict(),
+        palette=palette.palette_as_dicts(),
+        feature_s=cfg.feature_s,
+        protocol_version=protocol.PROTOCOL_VERSION,
+    )
+    tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in netG.state_dict().items()}
+    metadata = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "config": json.dumps(cfg.to_dict(), sort_keys=True),
+        "palette": json.dumps(palette.palette_as_dicts()),
+        "protocol_version": str(protocol.PROTOCOL_VERSION),
+        "trained": json.dumps(bool(full_card["trained"])),
+    }
+    _atomic_write(path, lambda p: save_file(tensors, str(p), metadata=metadata))
+    text = json.dumps(full_card, indent=2, sort_keys=True) + "\n"
+    _atomic_write(card_path(path), lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def _fail(path: Path, what: str, remedy: str = "") -> WeightsError:
+    remedy = remedy or (
+        "re-download or re-export it (paintboard train writes weights with their card), "
+        f"or point --weights / ${ENV_WEIGHTS} at another file"
+    )
+    return WeightsError(f"weights file {path}: {what}; {remedy}")
+
+
+def read_metadata(path: str | Path) -> tuple[ModelConfig, dict[str, str]]:
+    """Config and raw header metadata without loading tensors (cheap; used by ``info``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise _fail(path, "not found", f"pass --weights PATH or set ${ENV_WEIGHTS}")
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as f:
+            meta = f.metadata() or {}
+    except Exception as exc:  # safetensors raises its own error type for every corruption
+        raise _fail(
+            path, f"not a readable safetensors file (truncated or corrupt: {exc})"
+        ) from None
+    if meta.get("format") != FORMAT:
+        raise _fail(path, "is not a Paintboard generator (no 'format' metadata in its header)")
+    try:
+        cfg = ModelConfig.from_dict(json.loads(meta["config"]))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise _fail(path, f"has a missing or invalid model config ({exc})") from None
+    try:
+        file_palette = json.loads(meta.get("palette", "null"))
+    except ValueError:
+        file_palette = None
+    if file_palette != palette.palette_as_dicts():
+        raise _fail(path, "was trained for another label palette than this Paintboard version")
+    return cfg, meta
+
+
+def read_card(path: str | Path, cfg: ModelConfig) -> dict:
+    """The JSON card beside ``path``; it must describe the same config as the header."""
+    cpath = card_path(path)
+    if not cpath.is_file():
+        raise _fail(Path(path), f"has no model card {cpath.name} beside it")
+    try:
+        card = json.loads(cpath.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise _fail(Path(path), f"model card {cpath} is not valid JSON ({exc})") from None
+    if not isinstance(card, dict) or card.get("config") != cfg.to_dict():
+        raise _fail(Path(path), f"model card {cpath} describes another model config than the file")
+    return card
+
+
+def load_generator(
+    path: str | Path, device: str | torch.device = "cpu"
+) -> tuple[Generator, ModelConfig, dict]:
+    """Rebuild the generator from ``path``; returns (netG in eval mode, config, card)."""
+    path = Path(path)
+    cfg, _ = read_metadata(path)
+    card = read_card(path, cfg)
+    try:
+        tensors = load_file(str(path), device="cpu")
+    except Exception as exc:
+        raise _fail(path, f"tensor data unreadable (truncated or corrupt: {exc})") from None
+    netG = Generator(cfg)
+    expected = {k: tuple(v.shape) for k, v in netG.state_dict().items()}
+    got = {k: tuple(v.shape) for k, v in tensors.items()}
+    if expected != got:
+        missing = sorted(set(expected) - set(got))[:3]
+        extra = sorted(set(got) - set(expected))[:3]
+        shapes = [k for k in expected if k in got and expected[k] != got[k]][:3]
+        raise _fail(
+            path,
+            f"tensors do not match its config '{cfg.name}' (missing {missing}, "
+            f"unexpected {extra}, wrong shape {shapes})",
+        )
+    netG.load_state_dict(tensors, strict=True)
+    return netG.to(device).eval(), cfg, card

@@ -1,0 +1,136 @@
+"""Shape and behaviour tests for the networks (tiny configs; spade only instantiated + 1 step)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+from paintboard.nets import (
+    PRESETS,
+    Generator,
+    ModelConfig,
+    MultiscaleDiscriminator,
+    count_params,
+    make_noise,
+)
+
+
+def _inputs(cfg: ModelConfig, b: int, h: int, w: int, seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    latent = torch.rand(b, cfg.latent_dim, generator=g)
+    labels = torch.randint(0, cfg.label_nc, (b, h, w), generator=g)
+    maps = torch.rand(b, cfg.map_nc, h, w, generator=g)
+    return latent, labels, maps
+
+
+def test_config_roundtrip_and_validation():
+    for cfg in PRESETS.values():
+        assert ModelConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(ValueError):
+        ModelConfig.from_dict({**PRESETS["tiny"].to_dict(), "bogus": 1})
+    with pytest.raises(ValueError):
+        dataclasses.replace(PRESETS["tiny"], norm="spectralspadesyncbatch3x3")
+    assert PRESETS["small"].latent_dim == 648
+
+
+@pytest.mark.parametrize("hw", [(64, 96), (80, 48), (256, 256), (16, 17)])
+def test_tiny_generator_any_aspect(hw):
+    cfg = PRESETS["tiny"]
+    net = Generator(cfg).eval()
+    latent, labels, maps = _inputs(cfg, 2, *hw)
+    with torch.inference_mode():
+        out = net(latent, labels, maps, make_noise(1, 2, cfg, "cpu"))
+    assert out.shape == (2, 3, *hw)
+    assert out.abs().max() <= 1.0
+    assert torch.isfinite(out).all()
+
+
+def test_generator_rejects_too_small():
+    cfg = PRESETS["tiny"]
+    latent, labels, maps = _inputs(cfg, 1, 8, 32)
+    with pytest.raises(ValueError, match="at least"):
+        Generator(cfg)(latent, labels, maps)
+
+
+def test_labels_and_noise_change_output_and_seed_is_deterministic():
+    cfg = PRESETS["tiny"]
+    torch.manual_seed(0)
+    net = Generator(cfg).eval()
+    # Give the class tables and maps a non-zero effect (they are zero-initialised).
+    with torch.no_grad():
+        for p in net.parameters():
+            if p.dim() == 2 and p.shape[0] == cfg.label_nc:
+                p.normal_(0, 0.5)
+    latent, labels, maps = _inputs(cfg, 1, 32, 32)
+    with torch.inference_mode():
+        a = net(latent, labels, maps, make_noise(3, 1, cfg, "cpu"))
+        b = net(latent, labels, maps, make_noise(3, 1, cfg, "cpu"))
+        c = net(latent, labels, maps, make_noise(4, 1, cfg, "cpu"))
+        d = net(latent, (labels + 1) % cfg.label_nc, maps, make_noise(3, 1, cfg, "cpu"))
+    assert torch.equal(a, b)
+    assert not torch.allclose(a, c)
+    assert not torch.allclose(a, d)
+
+
+def test_on_block_hook_called_per_block_and_can_abort():
+    cfg = PRESETS["tiny"]
+    net = Generator(cfg).eval()
+    latent, labels, maps = _inputs(cfg, 1, 32, 32)
+    seen: list[int] = []
+    with torch.inference_mode():
+        net(latent, labels, maps, on_block=seen.append)
+    assert seen == list(range(net.num_blocks))
+
+    def stop(i: int) -> None:
+        if i == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt), torch.inference_mode():
+        net(latent, labels, maps, on_block=stop)
+
+
+def test_tiny_trains_one_step():
+    cfg = PRESETS["tiny"]
+    net = Generator(cfg)
+    latent, labels, maps = _inputs(cfg, 2, 32, 32)
+    out = net(latent, labels, maps, make_noise(0, 2, cfg, "cpu"))
+    out.mean().backward()
+    assert net.fc.weight.grad is not None and net.fc.weight.grad.abs().sum() > 0
+
+
+def test_small_generator_two_sizes():
+    cfg = PRESETS["small"]
+    net = Generator(cfg).eval()
+    for hw in [(64, 64), (48, 80)]:
+        latent, labels, maps = _inputs(cfg, 1, *hw)
+        with torch.inference_mode():
+            assert net(latent, labels, maps).shape == (1, 3, *hw)
+
+
+def test_spade_instantiates_paper_size():
+    cfg = PRESETS["spade"]
+    net = Generator(cfg).eval()
+    assert count_params(net) > 90_000_000
+    latent, labels, maps = _inputs(cfg, 1, 16, 16)
+    with torch.inference_mode():
+        assert net(latent, labels, maps).shape == (1, 3, 16, 16)
+
+
+@pytest.mark.parametrize("hw", [(64, 96), (80, 48)])
+def test_multiscale_discriminator_shapes(hw):
+    cfg = PRESETS["tiny"]
+    netD = MultiscaleDiscriminator(cfg)
+    g = torch.Generator().manual_seed(0)
+    image = torch.rand(2, 3, *hw, generator=g) * 2 - 1
+    labels = torch.randint(0, cfg.label_nc, (2, *hw), generator=g)
+    maps = torch.rand(2, cfg.map_nc, *hw, generator=g)
+    outs = netD(image, labels, maps)
+    assert len(outs) == cfg.d_scales
+    for scale in outs:
+        assert len(scale) == cfg.d_layers + 1
+        assert scale[-1].shape[:2] == (2, 1)
+        assert all(f.shape[0] == 2 for f in scale)
+    # The coarser scale sees a smaller input, so its logit map is smaller.
+    assert outs[1][-1].shape[-1] < outs[0][-1].shape[-1]
+    outs[0][-1].mean().backward()
