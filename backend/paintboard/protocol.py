@@ -4,9 +4,9 @@ Stdlib only on purpose: the Krita plugin imports this very file (through a symli
 ``plugin/paintboard_krita``), so client and server can never disagree on a constant.
 
 A message is a ZeroMQ multipart message. Frame 0 is a UTF-8 JSON header; frames 1..n are raw
-buffers that the header describes. Every header carries ``"v"`` (protocol version), ``"op"`` and a
-client-chosen ``"id"`` that the reply echoes. Replies are ``{"v", "id", "op", "ok": true, ...}`` plus
-buffers, or ``{"v", "id", "op", "ok": false, "error": {"code", "message"}}``.
+buffers that the header describes. Every header carries ``"v"`` (protocol version), ``"op"`` and
+a client-chosen ``"id"`` that the reply echoes. Replies are ``{"v", "id", "op", "ok": true, ...}``
+plus buffers, or ``{"v", "id", "op", "ok": false, "error": {"code", "message"}}``.
 
 ``generate`` request header::
 
@@ -67,6 +67,19 @@ E_SUPERSEDED = "superseded"  # a newer generate from the same client replaced th
 E_CANCELLED = "cancelled"
 E_INTERNAL = "internal"
 E_TIMEOUT = "timeout"  # client side only: no reply in time
+ERROR_CODES = (
+    E_BAD_MESSAGE,
+    E_BAD_VERSION,
+    E_UNKNOWN_OP,
+    E_BAD_REQUEST,
+    E_TOO_LARGE,
+    E_UNKNOWN_MODEL,
+    E_BAD_LABELS,
+    E_SUPERSEDED,
+    E_CANCELLED,
+    E_INTERNAL,
+    E_TIMEOUT,
+)
 
 # Client-side defaults (Lazy Pirate).
 REQUEST_TIMEOUT_S = 30.0
@@ -117,6 +130,8 @@ def decode_header(frame: bytes) -> dict[str, Any]:
         header = json.loads(frame.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise ProtocolError(E_BAD_MESSAGE, f"header is not UTF-8 JSON: {exc}") from None
+    except RecursionError:  # e.g. "[[[[…": the C decoder gives up on deep nesting
+        raise ProtocolError(E_BAD_MESSAGE, "header JSON is nested too deeply") from None
     if not isinstance(header, dict):
         raise ProtocolError(E_BAD_MESSAGE, "header must be a JSON object")
     return header
@@ -124,7 +139,8 @@ def decode_header(frame: bytes) -> dict[str, Any]:
 
 def check_request(header: dict[str, Any]) -> None:
     """Version, id and op checks shared by every op."""
-    if header.get("v") != PROTOCOL_VERSION:
+    version = header.get("v")
+    if isinstance(version, bool) or version != PROTOCOL_VERSION:
         raise ProtocolError(
             E_BAD_VERSION,
             f"protocol version {header.get('v')!r} not supported (this side speaks "
@@ -183,14 +199,16 @@ def check_generate(header: dict[str, Any], buffers: list[bytes]) -> dict[str, An
     expected = 1 + (strokes_fmt is not None)
     if len(buffers) != expected:
         raise ProtocolError(
-            E_BAD_REQUEST, f"expected {expected} buffer frame(s) after the header, got {len(buffers)}"
+            E_BAD_REQUEST,
+            f"expected {expected} buffer frame(s) after the header, got {len(buffers)}",
         )
     need = width * height * BYTES_PER_PIXEL
-    for name, buf in zip(("labels", "strokes"), buffers):
+    for name, buf in zip(("labels", "strokes"), buffers):  # noqa: B905 (no strict= in old Krita Pythons)
         if len(buf) != need:
             raise ProtocolError(
                 E_BAD_REQUEST,
-                f"'{name}' buffer has {len(buf)} bytes; {width}×{height}×{BYTES_PER_PIXEL} = {need}",
+                f"'{name}' buffer has {len(buf)} bytes; "
+                f"{width}×{height}×{BYTES_PER_PIXEL} = {need}",
             )
     return {
         "width": width,
