@@ -1,0 +1,196 @@
+"""Inference engine: document-size RGBA layers in, document-size RGBA result out.
+
+The one place that strings the stages together (decode → working size → features → generator
+→ resize back) so the CLI, the server and the benchmarks run exactly the same path, and so
+timings are measured per stage the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from . import features, images, labels, palette, protocol
+from .device import select_device, set_threads
+from .nets import count_params, make_noise
+from .nets.generator import MIN_SIDE
+from .weights import default_weights_path, load_generator
+
+# More unknown-colour pixels than this fraction means the user painted with non-palette colours
+# (or sent the wrong layer); snapping them silently would give a confusing picture.
+MAX_UNKNOWN_FRACTION = 0.005
+
+
+class InputError(ValueError):
+    """Input the user must fix; ``code`` is the protocol error code for the reply."""
+
+    def __init__(self, message: str, code: str = protocol.E_BAD_LABELS) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class Cancelled(Exception):
+    """``should_stop()`` returned True between two generator blocks."""
+
+    code = protocol.E_CANCELLED
+
+
+@dataclass
+class Result:
+    image: np.ndarray  # H×W×4 RGBA uint8 at document size
+    seed: int
+    model: str
+    labels: dict[str, Any]  # {"snapped", "unknown": [[r, g, b, count], ...], "unknown_pixels"}
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def _check_layer(name: str, arr: np.ndarray) -> None:
+    if not (
+        isinstance(arr, np.ndarray)
+        and arr.dtype == np.uint8
+        and arr.ndim == 3
+        and arr.shape[2] in (3, 4)
+    ):
+        shape = getattr(arr, "shape", None)
+        raise InputError(
+            f"{name} must be an H×W×4 RGBA (or H×W×3 RGB) 8-bit image, got {shape}",
+            protocol.E_BAD_REQUEST,
+        )
+
+
+class Engine:
+    """Owns one loaded generator.  ``generate`` is serialised by a lock, so a server may call it
+    from a worker thread while another thread asks for ``info``."""
+
+    def __init__(
+        self,
+        weights: str | Path | None = None,
+        device: str | None = None,
+        threads: int | None = None,
+    ) -> None:
+        set_threads(threads)
+        self.device = select_device(device)
+        self.weights_path = Path(weights) if weights else default_weights_path()
+        self.netG, self.cfg, self.card = load_generator(self.weights_path, self.device)
+        # channels_last halves CPU time of the convs and keeps CLADE's lookups copy-free.
+        self.memory_format = (
+            torch.channels_last if self.device.type in ("cpu", "cuda") else torch.contiguous_format
+        )
+        self.netG.to(memory_format=self.memory_format)
+        self._lock = threading.Lock()
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "model": self.cfg.name,
+            "trained": bool(self.card.get("trained", False)),
+            "device": str(self.device),
+            "feature_s": self.cfg.feature_s,
+            "config": self.cfg.to_dict(),
+            "palette": palette.palette_as_dicts(),
+            "params": count_params(self.netG),
+            "weights": str(self.weights_path),
+        }
+
+    def _decode(self, label_img: np.ndarray) -> labels.DecodedLabels:
+        dec = labels.decode_labels(label_img)
+        total = dec.index.size
+        if not dec.index.any():
+            raise InputError(
+                "the labels layer is empty (only transparent or void pixels): paint the scene "
+                "with the label palette colours first"
+            )
+        if dec.unknown_pixels > MAX_UNKNOWN_FRACTION * total:
+            top = ", ".join(f"{_hex(rgb)} ({n} px)" for rgb, n in dec.unknown[:5])
+            raise InputError(
+                f"{dec.unknown_pixels / total:.1%} of the labels layer uses colours that are not "
+                f"in the label palette (most frequent: {top}); paint with the palette colours "
+                "(see `paintboard info`) and avoid soft brushes / blending modes"
+            )
+        return dec
+
+    def generate(
+        self,
+        labels_rgba: np.ndarray,
+        strokes: np.ndarray | None,
+        seed: int = 0,
+        size: int = protocol.DEFAULT_WORKING_SIZE,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> Result:
+        """Labels (+ strokes) at document size → :class:`Result` at document size.
+
+        Raises InputError for input the user must fix and Cancelled when ``should_stop`` fires.
+        """
+        _check_layer("labels", labels_rgba)
+        if strokes is not None:
+            _check_layer("strokes", strokes)
+            if strokes.shape[:2] != labels_rgba.shape[:2]:
+                raise InputError(
+                    f"strokes ({strokes.shape[1]}×{strokes.shape[0]}) and labels "
+                    f"({labels_rgba.shape[1]}×{labels_rgba.shape[0]}) differ in size",
+                    protocol.E_BAD_REQUEST,
+                )
+        if not protocol.MIN_WORKING_SIZE <= int(size) <= protocol.MAX_WORKING_SIZE:
+            raise InputError(
+                f"working size {size} outside {protocol.MIN_WORKING_SIZE}.."
+                f"{protocol.MAX_WORKING_SIZE}",
+                protocol.E_BAD_REQUEST,
+            )
+        with self._lock:
+            return self._generate(labels_rgba, strokes, int(seed), int(size), should_stop)
+
+    def _generate(self, labels_rgba, strokes, seed, size, should_stop) -> Result:
+        t0 = time.perf_counter()
+        doc_h, doc_w = labels_rgba.shape[:2]
+        dec = self._decode(labels_rgba)
+        h, w = images.working_size(doc_h, doc_w, size)
+        h, w = max(h, MIN_SIDE), max(w, MIN_SIDE)  # extreme aspect ratios: keep G's minimum
+        index = images.resize_labels(dec.index, h, w)
+        if strokes is not None and strokes.shape[2] == 3:
+            # RGB strokes: design §3 says any non-black pixel is a stroke; make that alpha.
+            alpha = (strokes.max(axis=2) > 0).astype(np.uint8) * 255
+            strokes = np.dstack([strokes, alpha])
+        small_strokes = images.resize_strokes(strokes, h, w) if strokes is not None else None
+        t1 = time.perf_counter()
+
+        cond = features.build_conditioning(index, small_strokes, self.cfg.feature_s)
+        dev, fmt = self.device, self.memory_format
+        latent = torch.from_numpy(cond.latent).to(dev)[None]
+        lab = torch.from_numpy(index.astype(np.int64)).to(dev)[None]
+        maps = torch.from_numpy(cond.maps).to(dev)[None].contiguous(memory_format=fmt)
+        noise = make_noise(seed, 1, self.cfg, dev)
+        t2 = time.perf_counter()
+
+        def on_block(_: int) -> None:
+            if should_stop is not None and should_stop():
+                raise Cancelled("generation cancelled")
+
+        with torch.inference_mode():
+            out = self.netG(latent, lab, maps, noise, on_block=on_block)
+            rgb = ((out[0] + 1.0) * 127.5).round_().clamp_(0, 255).to(torch.uint8)
+            rgb = rgb.permute(1, 2, 0).cpu().numpy()
+        t3 = time.perf_counter()
+
+        rgb = images.resize_image(rgb, doc_h, doc_w)
+        rgba = np.empty((doc_h, doc_w, 4), dtype=np.uint8)
+        rgba[:, :, :3] = rgb
+        rgba[:, :, 3] = 255
+        t4 = time.perf_counter()
+        report = {
+            "snapped": dec.snapped,
+            "unknown": [[*rgb_, n] for rgb_, n in dec.unknown],
+            "unknown_pixels": dec.unknown_pixels,
+        }
+        timings = {"decode": t1 - t0, "features": t2 - t1, "generate": t3 - t2, "resize": t4 - t3}
+        return Result(rgba, seed, self.cfg.name, report, timings)
