@@ -1,0 +1,241 @@
+"""The colour feature pinned to design §3 with hand-made stroke images and hand-written numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from paintboard import features as F
+
+RED, GREEN, BLUE = (255, 0, 0, 255), (0, 255, 0, 255), (0, 0, 255, 255)
+
+
+def rgba(h: int, w: int) -> np.ndarray:
+    return np.zeros((h, w, 4), dtype=np.uint8)
+
+
+def expected(s: int, cells: dict[tuple[int, int], list[float]]) -> np.ndarray:
+    out = np.zeros((s, s, 8), dtype=np.float32)
+    for (r, c), v in cells.items():
+        out[r, c] = v
+    return out
+
+
+def assert_feature(got: np.ndarray, want: np.ndarray) -> None:
+    assert got.dtype == np.float32 and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
+
+
+def test_cell_edges_cover_sizes_not_divisible_by_s() -> None:
+    assert F.cell_edges(20, 9).tolist() == [0, 2, 4, 6, 8, 11, 13, 15, 17, 20]
+    assert F.cell_edges(31, 9).tolist() == [0, 3, 6, 10, 13, 17, 20, 24, 27, 31]
+
+
+def test_one_stroke() -> None:
+    img = rgba(18, 18)  # 2×2-pixel cells
+    img[5, 6:8] = (255, 0, 51, 255)  # cell row 2 (y 4..5), col 3 (x 6..7)
+    want = expected(9, {(2, 3): [1, 0, 0.5, 1, 0.5, 1, 0, 0.2]})
+    assert_feature(F.color_feature(img), want)
+
+
+def test_stroke_spanning_cells_is_owned_by_its_top_left_cell_only() -> None:
+    img = rgba(18, 18)
+    img[3, 1:7] = GREEN  # y 3, x 1..6: starts in cell (1, 0), passes cells (1, 1..3)
+    want = expected(9, {(1, 0): [1, 0.5, 0.5, 3, 0.5, 0, 1, 0]})
+    assert_feature(F.color_feature(img), want)
+
+
+def test_owner_is_the_bounding_box_corner_not_a_painted_pixel() -> None:
+    img = rgba(18, 18)
+    img[5:7, 7] = BLUE  # a "⌟": vertical bar at x 7 ...
+    img[7, 2:8] = BLUE  # ... joined to a bottom bar x 2..7; bbox top-left (5, 2) is empty
+    want = expected(9, {(2, 1): [1, 0, 0.5, 3, 1.5, 0, 0, 1]})
+    assert_feature(F.color_feature(img), want)
+
+
+def test_two_strokes_sharing_a_cell_union_rectangle_and_pixel_weighted_colour() -> None:
+    img = rgba(36, 36)  # 4×4-pixel cells; cell (1, 1) is y 4..7, x 4..7
+    img[4, 4:6] = RED  # 2 px
+    img[6, 7:10] = BLUE  # 3 px, not 8-connected to the red one, leaves the cell to the right
+    # union rectangle x 4..9, y 4..6 → x 0, y 0, w 6/4, h 3/4; colour (2·red + 3·blue) / 5
+    want = expected(9, {(1, 1): [1, 0, 0, 1.5, 0.75, 0.4, 0, 0.6]})
+    assert_feature(F.color_feature(img), want)
+
+
+def test_diagonal_pixels_are_one_stroke() -> None:
+    img = rgba(18, 18)
+    img[4, 4] = RED
+    img[5, 5] = BLUE  # 8-connected to the red pixel: one stroke owned by cell (2, 2)
+    img[6, 6] = BLUE
+    want = expected(9, {(2, 2): [1, 0, 0, 1.5, 1.5, 1 / 3, 0, 2 / 3]})
+    assert_feature(F.color_feature(img), want)
+
+
+def test_black_stroke_on_rgba_has_mask_and_zero_colour() -> None:
+    img = rgba(18, 18)
+    img[0, 0] = (0, 0, 0, 255)
+    img[10, 10] = (255, 255, 255, 0)  # colour under alpha 0 is not a stroke
+    want = expected(9, {(0, 0): [1, 0, 0, 0.5, 0.5, 0, 0, 0]})
+    assert_feature(F.color_feature(img), want)
+
+
+@pytest.mark.parametrize(
+    "img",
+    [rgba(18, 18), np.zeros((18, 18, 3), np.uint8), np.full((18, 18, 4), (9, 9, 9, 0), np.uint8)],
+    ids=["rgba-empty", "rgb-black", "rgba-transparent-coloured"],
+)
+def test_no_stroke_is_the_all_zero_feature(img: np.ndarray) -> None:
+    assert_feature(F.color_feature(img), np.zeros((9, 9, 8), np.float32))
+
+
+def test_size_not_divisible_by_s_rows_are_y_columns_are_x() -> None:
+    img = rgba(
+        20, 31
+    )  # row edges 0 2 4 6 8 11 13 15 17 20, column edges 0 3 6 10 13 17 20 24 27 31
+    img[8:11, 27:31] = (10, 20, 30, 255)  # exactly cell (4, 8): 3 rows × 4 columns
+    img[19, 30] = (255, 255, 255, 255)  # last pixel: cell (8, 8), 3 rows × 4 columns
+    img[11, 6] = (255, 255, 255, 255)  # cell (5, 2): 2 rows × 4 columns
+    want = expected(
+        9,
+        {
+            (4, 8): [1, 0, 0, 1, 1, 10 / 255, 20 / 255, 30 / 255],
+            (8, 8): [1, 0.75, 2 / 3, 0.25, 1 / 3, 1, 1, 1],
+            (5, 2): [1, 0, 0, 0.25, 0.5, 1, 1, 1],
+        },
+    )
+    assert_feature(F.color_feature(img), want)
+
+
+def test_rgb_without_alpha_non_black_pixels_are_strokes() -> None:
+    img = np.zeros((18, 18, 3), np.uint8)
+    img[17, 17] = (0, 0, 1)  # nearly black is still a stroke
+    img[2, 2:4] = (255, 255, 0)
+    want = expected(
+        9,
+        {(8, 8): [1, 0.5, 0.5, 0.5, 0.5, 0, 0, 1 / 255], (1, 1): [1, 0, 0, 1, 0.5, 1, 1, 0]},
+    )
+    assert_feature(F.color_feature(img), want)
+
+
+def test_other_grid_size() -> None:
+    img = rgba(8, 8)
+    img[3, 5] = RED  # s = 2: cells of 4 px, cell (0, 1)
+    want = expected(2, {(0, 1): [1, 0.25, 0.75, 0.25, 0.25, 1, 0, 0]})
+    assert_feature(F.color_feature(img, s=2), want)
+
+
+def test_latent_is_the_row_major_flattening() -> None:
+    feat = np.arange(9 * 9 * 8, dtype=np.float32).reshape(9, 9, 8)
+    lat = F.latent(feat)
+    assert lat.shape == (648,) and lat.dtype == np.float32
+    assert lat[8 * (9 * 1 + 2) + 5] == feat[1, 2, 5]
+
+
+def test_hint_maps_rasterise_cells_in_order() -> None:
+    feat = np.zeros((3, 3, 8), np.float32)  # 6×6 image: 2×2-pixel cells
+    feat[0, 0] = [1, 0, 0, 3, 1.5, 1, 0, 0]  # x 0..5, y 0..2
+    feat[1, 2] = [1, 0.5, 0, 1, 1, 0.2, 0.4, 0.6]  # x 5..6 (clipped to 5), y 2..3
+    maps = F.hint_maps(feat, 6, 6)
+    assert maps.shape == (4, 6, 6) and maps.dtype == np.float32
+    want_mask = np.zeros((6, 6), np.float32)
+    want_mask[0:3, :] = 1
+    want_mask[3, 5] = 1
+    np.testing.assert_array_equal(maps[0], want_mask)
+    want_r = np.zeros((6, 6), np.float32)
+    want_r[0:3, :] = 1
+    want_r[2:4, 5] = 0.2  # the later cell overwrites the earlier one
+    np.testing.assert_allclose(maps[1], want_r)
+    np.testing.assert_allclose(maps[3, 2:4, 5], [0.6, 0.6])
+    assert maps[3].sum() == pytest.approx(1.2)
+
+
+def test_hint_maps_at_the_feature_resolution_reproduce_the_bounding_box() -> None:
+    img = rgba(20, 31)
+    img[9, 4:14] = RED  # spans columns 1..3
+    maps = F.hint_maps(F.color_feature(img), 20, 31)
+    want = np.zeros((20, 31), np.float32)
+    want[9, 4:14] = 1
+    np.testing.assert_array_equal(maps[0], want)
+
+
+def sky_over_sea(h: int = 8, w: int = 8) -> np.ndarray:
+    index = np.full((h, w), 7, np.uint8)
+    index[: h // 2] = 1
+    return index
+
+
+def test_region_map_one_dab_fills_its_region_and_nothing_else() -> None:
+    index = np.array(
+        [
+            [1, 1, 1, 7, 7, 7],
+            [1, 1, 1, 7, 7, 7],
+            [1, 1, 1, 7, 7, 7],
+            [7, 7, 7, 1, 1, 1],  # this sky block touches the first only diagonally
+            [7, 7, 7, 1, 1, 1],
+            [7, 7, 7, 1, 1, 1],
+        ],
+        np.uint8,
+    )
+    strokes = rgba(6, 6)
+    strokes[1, 1] = (255, 102, 0, 255)
+    out = F.region_colour_map(index, strokes)
+    assert out.shape == (4, 6, 6) and out.dtype == np.float32
+    want = np.zeros((4, 6, 6), np.float32)
+    want[:, :3, :3] = np.array([1, 1, 0.4, 0], np.float32)[:, None, None]
+    np.testing.assert_allclose(out, want, atol=1e-6)
+
+
+def test_region_map_two_dabs_in_one_region_make_a_gradient() -> None:
+    index = np.ones((1, 9), np.uint8)
+    strokes = rgba(1, 9)
+    strokes[0, 0] = RED
+    strokes[0, 8] = BLUE
+    out = F.region_colour_map(index, strokes)
+    # weights 1/(d+1)²: at x, red 1/(x+1)², blue 1/(9-x)²
+    np.testing.assert_allclose(out[0, 0], np.ones(9))
+    np.testing.assert_allclose(out[1, 0, [0, 1, 4, 8]], [81 / 82, 16 / 17, 0.5, 1 / 82], atol=1e-6)
+    np.testing.assert_allclose(out[3, 0, [0, 4, 8]], [1 / 82, 0.5, 81 / 82], atol=1e-6)
+    assert np.all(np.diff(out[1, 0]) < 0)
+    np.testing.assert_allclose(out[2, 0], np.zeros(9))
+
+
+def test_region_map_dab_on_a_boundary_colours_each_region_with_its_own_pixels() -> None:
+    index = sky_over_sea(4, 4)
+    strokes = rgba(4, 4)
+    strokes[1, 1] = RED  # sky side of one connected stroke
+    strokes[2, 1] = BLUE  # sea side
+    out = F.region_colour_map(index, strokes)
+    want = np.zeros((4, 4, 4), np.float32)
+    want[:, :2] = np.array([1, 1, 0, 0], np.float32)[:, None, None]
+    want[:, 2:] = np.array([1, 0, 0, 1], np.float32)[:, None, None]
+    np.testing.assert_allclose(out, want, atol=1e-6)
+
+
+def test_region_map_without_strokes_is_zero() -> None:
+    out = F.region_colour_map(sky_over_sea(), rgba(8, 8))
+    assert not out.any()
+
+
+def test_build_conditioning_shapes_and_parts() -> None:
+    index = sky_over_sea(20, 31)
+    strokes = rgba(20, 31)
+    strokes[2:4, 3:6] = (200, 100, 50, 255)
+    cond = F.build_conditioning(index, strokes)
+    assert cond.feature.shape == (9, 9, 8) and cond.feature.dtype == np.float32
+    assert cond.latent.shape == (648,) and cond.latent.dtype == np.float32
+    assert cond.maps.shape == (8, 20, 31) and cond.maps.dtype == np.float32
+    np.testing.assert_array_equal(cond.latent, cond.feature.reshape(-1))
+    np.testing.assert_array_equal(cond.maps[:4], F.hint_maps(cond.feature, 20, 31))
+    np.testing.assert_array_equal(cond.maps[4:], F.region_colour_map(index, strokes))
+    assert cond.maps[4, :10].all() and not cond.maps[4, 10:].any()
+
+
+def test_build_conditioning_without_strokes_is_all_zero() -> None:
+    cond = F.build_conditioning(sky_over_sea(16, 24), None, s=4)
+    assert cond.feature.shape == (4, 4, 8) and cond.latent.shape == (128,)
+    assert cond.maps.shape == (8, 16, 24) and cond.maps.dtype == np.float32
+    assert not cond.feature.any() and not cond.latent.any() and not cond.maps.any()
+
+
+def test_build_conditioning_rejects_different_sizes() -> None:
+    with pytest.raises(ValueError, match="same"):
+        F.build_conditioning(sky_over_sea(8, 8), rgba(8, 9))
