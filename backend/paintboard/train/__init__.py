@@ -1,0 +1,1 @@
+"""Training: config, losses, the trainer loop (single process or DDP under ``torchrun``)."""

@@ -1,0 +1,148 @@
+"""Loss terms, each returned in a dict of named tensors so the trainer can sum, log and switch off.
+
+The colour terms are what make a dab mean something: the generator is rewarded when the *mean*
+colour under a hint (and over a whole hinted region) equals the hint's colour, not when every pixel
+does — texture stays free, the tone follows the artist.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+DOutput = list[list[Tensor]]  # per scale: intermediate features ..., logits (last)
+
+
+def split_pred(pred: DOutput) -> tuple[DOutput, DOutput]:
+    """Split a discriminator output on [fake; real] (batched together) into (fake, real)."""
+    fake, real = [], []
+    for scale in pred:
+        fake.append([t[: t.shape[0] // 2] for t in scale])
+        real.append([t[t.shape[0] // 2 :] for t in scale])
+    return fake, real
+
+
+def d_hinge(pred_fake: DOutput, pred_real: DOutput) -> dict[str, Tensor]:
+    """Hinge loss for D, averaged over the scales."""
+    n = len(pred_fake)
+    real = sum(F.relu(1.0 - s[-1]).mean() for s in pred_real) / n
+    fake = sum(F.relu(1.0 + s[-1]).mean() for s in pred_fake) / n
+    return {"D_real": real, "D_fake": fake}  # type: ignore[dict-item]
+
+
+def g_hinge(pred_fake: DOutput) -> Tensor:
+    """Hinge loss for G: raise D's score on fakes, averaged over the scales."""
+    return -sum(s[-1].mean() for s in pred_fake) / len(pred_fake)  # type: ignore[return-value]
+
+
+def feature_matching(pred_fake: DOutput, pred_real: DOutput) -> Tensor:
+    """L1 between D's intermediate features on fake and (detached) real, averaged over scales.
+
+    Stabilises the hinge game and acts as a download-free perceptual loss (no VGG here).
+    """
+    total = pred_fake[0][-1].new_zeros(())
+    for sf, sr in zip(pred_fake, pred_real, strict=True):
+        for f, r in zip(sf[:-1], sr[:-1], strict=True):
+            total = total + F.l1_loss(f, r.detach())
+    return total / len(pred_fake)
+
+
+def hint_rectangles(
+    latent: Tensor, s: int, h: int, w: int
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Decode the (B, s*s*8) latent into per-cell row/column masks, hint colours and the cell mask.
+
+    Returns rows (B, K, H), cols (B, K, W), rgb (B, K, 3) in [0, 1], mask (B, K) with K = s*s.
+    Separable masks keep the rectangle means an einsum instead of a B×K×H×W tensor.
+    """
+    b = latent.shape[0]
+    f = latent.view(b, s, s, 8)
+    dev, dt = latent.device, latent.dtype
+    xe = (torch.arange(s + 1, device=dev) * w) // s
+    ye = (torch.arange(s + 1, device=dev) * h) // s
+    x0 = xe[:-1].to(dt).view(1, 1, s)  # column index varies along the last axis
+    cw = (xe[1:] - xe[:-1]).to(dt).view(1, 1, s)
+    y0 = ye[:-1].to(dt).view(1, s, 1)
+    ch = (ye[1:] - ye[:-1]).to(dt).view(1, s, 1)
+    xmin = torch.round(x0 + f[..., 1] * cw)
+    xend = torch.round(xmin + f[..., 3] * cw)
+    ymin = torch.round(y0 + f[..., 2] * ch)
+    yend = torch.round(ymin + f[..., 4] * ch)
+    px = torch.arange(w, device=dev, dtype=dt).view(1, 1, w)
+    py = torch.arange(h, device=dev, dtype=dt).view(1, 1, h)
+    cols = ((px >= xmin.view(b, -1, 1)) & (px < xend.view(b, -1, 1))).to(dt)
+    rows = ((py >= ymin.view(b, -1, 1)) & (py < yend.view(b, -1, 1))).to(dt)
+    rgb = f[..., 5:8].reshape(b, s * s, 3)
+    mask = (f[..., 0] > 0.5).reshape(b, s * s).to(dt)
+    return rows, cols, rgb, mask
+
+
+def rect_means(image01: Tensor, rows: Tensor, cols: Tensor) -> tuple[Tensor, Tensor]:
+    """Mean colour (B, K, 3) of ``image01`` (B, 3, H, W) in each separable rectangle; area."""
+    sums = torch.einsum("bkh,bchw,bkw->bkc", rows, image01, cols)
+    area = rows.sum(-1) * cols.sum(-1)
+    return sums / area.clamp_min(1.0).unsqueeze(-1), area
+
+
+def hint_colour_loss(fake: Tensor, latent: Tensor, s: int) -> Tensor:
+    """L1 between each hinted rectangle's generated mean colour and its hint colour.
+
+    This is exactly the quantity ``paintboard eval`` scores (hinted-cell colour error).
+    """
+    rows, cols, rgb, mask = hint_rectangles(latent, s, fake.shape[2], fake.shape[3])
+    means, area = rect_means((fake + 1.0) * 0.5, rows, cols)
+    mask = mask * (area > 0).to(mask.dtype)
+    err = (means - rgb).abs().mean(-1)
+    return (err * mask).sum() / mask.sum().clamp_min(1.0)
+
+
+def region_colour_loss(fake: Tensor, labels: Tensor, maps: Tensor, num_classes: int) -> Tensor:
+    """L1 between the generated mean colour and the region map's mean colour, per (image, class).
+
+    Only where the region colour map is filled (maps channel 4).  Pooling per class instead of per
+    connected component keeps it one einsum; both means run over the same pixels, so a class split
+    into two differently hinted regions is still compared like with like.  This is the term that
+    turns one orange dab into an orange sky (design §3).
+    """
+    filled = maps[:, 4:5]  # (B, 1, H, W)
+    onehot = F.one_hot(labels.long(), num_classes).permute(0, 3, 1, 2).to(fake.dtype)
+    weight = onehot * filled  # (B, K, H, W)
+    count = weight.sum((2, 3))  # (B, K)
+    gen = torch.einsum("bkhw,bchw->bkc", weight, (fake + 1.0) * 0.5)
+    tgt = torch.einsum("bkhw,bchw->bkc", weight, maps[:, 5:8])
+    valid = (count > 0).to(fake.dtype)
+    err = ((gen - tgt).abs().mean(-1)) / count.clamp_min(1.0)
+    return (err * valid).sum() / valid.sum().clamp_min(1.0)
+
+
+def generator_losses(
+    pred_fake: DOutput,
+    pred_real: DOutput,
+    fake: Tensor,
+    real: Tensor,
+    latent: Tensor,
+    labels: Tensor,
+    maps: Tensor,
+    *,
+    s: int,
+    num_classes: int,
+    lambda_gan: float = 1.0,
+    lambda_feat: float = 10.0,
+    lambda_colour: float = 10.0,
+    lambda_region: float = 10.0,
+    lambda_l1: float = 1.0,
+) -> dict[str, Tensor]:
+    """All weighted G terms; a term whose weight is 0 is left out (not computed)."""
+    out: dict[str, Tensor] = {}
+    if lambda_gan:
+        out["G_gan"] = lambda_gan * g_hinge(pred_fake)
+    if lambda_feat:
+        out["G_feat"] = lambda_feat * feature_matching(pred_fake, pred_real)
+    if lambda_colour:
+        out["G_colour"] = lambda_colour * hint_colour_loss(fake, latent, s)
+    if lambda_region:
+        out["G_region"] = lambda_region * region_colour_loss(fake, labels, maps, num_classes)
+    if lambda_l1:
+        out["G_l1"] = lambda_l1 * F.l1_loss(fake, real)
+    return out
