@@ -9,10 +9,24 @@ purple mountain is in-distribution too.
 from __future__ import annotations
 
 import colorsys
+from contextvars import ContextVar
 
 import numpy as np
 
-WILD_P = 0.25
+WILD_P = 0.6  # per region, inside a "wild" scene
+WILD_SCENE_P = 0.25  # share of scenes whose colours may leave nature
+NATURAL_WILD_P = 0.04  # a rare odd region even in a natural scene
+
+# set per scene by generate_scene (a ContextVar, so concurrent generators never interfere)
+_scene_wild_p: ContextVar[float] = ContextVar("scene_wild_p", default=WILD_P)
+
+
+def begin_scene(rng: np.random.Generator) -> bool:
+    """Decide whether this scene is a wild-colour one; later region colours follow it."""
+    wild = bool(rng.random() < WILD_SCENE_P)
+    _scene_wild_p.set(WILD_P if wild else NATURAL_WILD_P)
+    return wild
+
 
 # class name -> natural HSV anchors (h in [0, 1))
 ANCHORS: dict[str, list[tuple[float, float, float]]] = {
@@ -123,7 +137,7 @@ SKIES: list[tuple[str, tuple, tuple, tuple, tuple, tuple]] = [
         (0.85, 0.86, 0.9),
     ),
     ("storm", (55, 60, 70), (130, 135, 140), (150, 150, 160), (60, 62, 72), (0.6, 0.62, 0.68)),
-    ("night", (5, 10, 30), (30, 45, 85), (60, 70, 100), (15, 20, 40), (0.3, 0.35, 0.55)),
+    ("night", (5, 10, 30), (30, 45, 85), (60, 70, 100), (15, 20, 40), (0.5, 0.55, 0.75)),
     ("dawn", (100, 150, 210), (250, 220, 150), (255, 240, 210), (170, 160, 180), (1.0, 0.95, 0.85)),
     ("haze", (150, 180, 205), (225, 225, 215), (245, 245, 240), (190, 190, 195), (1.0, 1.0, 0.95)),
 ]
@@ -138,8 +152,13 @@ def hsv(h: float, s: float, v: float) -> np.ndarray:
     )
 
 
-def region_colour(rng: np.random.Generator, cls: str, wild_p: float = WILD_P) -> np.ndarray:
-    """A base colour for one region: a jittered natural anchor, or with ``wild_p`` any hue."""
+def region_colour(rng: np.random.Generator, cls: str, wild_p: float | None = None) -> np.ndarray:
+    """A base colour for one region: a jittered natural anchor, or with ``wild_p`` any hue.
+
+    ``wild_p`` defaults to the current scene's setting (see :func:`begin_scene`).
+    """
+    if wild_p is None:
+        wild_p = _scene_wild_p.get()
     if rng.random() < wild_p:
         return hsv(rng.random(), rng.uniform(0.25, 0.95), rng.uniform(0.25, 0.95))
     anchors = ANCHORS[cls]
@@ -168,15 +187,15 @@ def shift_hsv(rng: np.random.Generator, rgb: np.ndarray, hue: float, sat: float,
     )
 
 
-def sample_sky(rng: np.random.Generator) -> dict[str, np.ndarray | str]:
+def sample_sky(rng: np.random.Generator, wild: bool = False) -> dict[str, np.ndarray | str]:
     """Pick a sky mood (zenith, horizon, cloud colours, scene light) with a per-scene shift.
 
-    A quarter of the skies get a random hue rotation on top, so green, red or violet skies also
-    exist for a user who paints one.
+    Half the skies of wild scenes (and a few others) get a random hue rotation on top, so green,
+    red or violet skies also exist for a user who paints one.
     """
     i = rng.choice(len(SKIES), p=SKY_WEIGHTS / SKY_WEIGHTS.sum())
     name, top, hor, lit, shade, light = SKIES[i]
-    rot = rng.uniform(-0.5, 0.5) if rng.random() < 0.2 else 0.0
+    rot = rng.uniform(-0.5, 0.5) if rng.random() < (0.5 if wild else 0.08) else 0.0
     out: dict[str, np.ndarray | str] = {"name": name}
     for key, rgb in (("top", top), ("horizon", hor), ("cloud_lit", lit), ("cloud_shade", shade)):
         c = np.array(rgb, np.float32) / 255.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from paintboard.synth.canvas import CLS, Canvas
-from paintboard.synth.colours import region_colour, sample_sky
+from paintboard.synth.colours import begin_scene, region_colour, sample_sky
 from paintboard.synth.ground import paint_flowers, paint_ground, paint_patches, paint_path
 from paintboard.synth.sky import paint_clouds, paint_sky
 from paintboard.synth.terrain import paint_ranges
@@ -55,7 +55,8 @@ def generate_scene(seed: int, height: int, width: int) -> tuple[np.ndarray, np.n
     H, W = height, width
     cv = Canvas.empty(H, W)
     horizon = int(H * rng.uniform(0.33, 0.62))
-    sky = sample_sky(rng)
+    wild = begin_scene(rng)
+    sky = sample_sky(rng, wild)
     sun = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 1.5))
     kind = str(rng.choice(KINDS, p=KIND_P))
 
