@@ -298,10 +298,8 @@ def case_frames(rng: random.Random, i: int) -> Case:
 def case_bad_labels(rng: random.Random, i: int) -> Case:
     rid = f"lab-{i}"
     w, h = 48, 40
-    if rng.random() < 0.5:
-        buf = b"\x00" * (w * h * 4)  # all transparent
-    else:
-        buf = label_bytes(w, h, (255, 0, 255))  # magenta: not a palette colour
+    # all transparent, or magenta (not a palette colour)
+    buf = b"\x00" * (w * h * 4) if rng.random() < 0.5 else label_bytes(w, h, (255, 0, 255))
     return Case(
         "bad_labels",
         protocol.encode(generate_header(rid, w, h), [buf]),
@@ -422,10 +420,10 @@ class Summary:
                 f"  {kind:26s} " + ", ".join(f"{k}={v}" for k, v in sorted(counter.items()))
             )
         if self.rss_kb:
-            lines.append(
-                f"server RSS: first {self.rss_kb[0] / 1024:.0f} MB, last {self.rss_kb[-1] / 1024:.0f}"
-                f" MB, max {max(self.rss_kb) / 1024:.0f} MB"
+            first, last, top = (
+                x / 1024 for x in (self.rss_kb[0], self.rss_kb[-1], max(self.rss_kb))
             )
+            lines.append(f"server RSS: first {first:.0f} MB, last {last:.0f} MB, max {top:.0f} MB")
         lines.append(f"failures: {len(self.failures)}")
         lines.extend(f"  {f}" for f in self.failures[:20])
         return "\n".join(lines)
@@ -493,10 +491,10 @@ def check_reply(case: Case, got: list[bytes] | None, summary: Summary) -> None:
         summary.fail(f"{case.kind}: internal error (a server bug): {header!r:.300}")
     if case.rid is not None and header.get("id") not in (case.rid, None):
         summary.fail(f"{case.kind}: reply id {header.get('id')!r} != request id {case.rid!r}")
-    if case.rid is not None and header.get("id") is None and code not in (protocol.E_BAD_MESSAGE,):
-        # the header parsed, so the server could and should echo the id
-        if code not in (protocol.E_TOO_LARGE,):
-            summary.fail(f"{case.kind}: reply without id for request {case.rid!r}: {code}")
+    # the header parsed, so the server could and should echo the id
+    no_header = (protocol.E_BAD_MESSAGE, protocol.E_TOO_LARGE)
+    if case.rid is not None and header.get("id") is None and code not in no_header:
+        summary.fail(f"{case.kind}: reply without id for request {case.rid!r}: {code}")
 
 
 def health_check(endpoint: str, timeout: float = 60.0) -> str | None:
