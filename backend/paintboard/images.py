@@ -73,6 +73,21 @@ def load_rgba(path: str | PathLike) -> np.ndarray:
         return np.asarray(im.convert("RGBA")).copy()
 
 
+def load_strokes(path: str | PathLike) -> np.ndarray:
+    """A stroke image file → ``H×W×4`` RGBA, applying design §3's rule for files without alpha.
+
+    :func:`load_rgba` would make every pixel of an RGB file opaque, i.e. one big stroke; here an
+    alpha-less file gets alpha 255 on its non-black pixels and 0 elsewhere, so RGB and RGBA
+    stroke files mean the same thing everywhere downstream (features, resizing, the wire).
+    """
+    with Image.open(path) as im:
+        has_alpha = "A" in im.getbands() or "transparency" in im.info
+        rgba = np.asarray(im.convert("RGBA")).copy()
+    if not has_alpha:
+        rgba[:, :, 3] = np.where(rgba[:, :, :3].any(axis=2), 255, 0)
+    return rgba
+
+
 def save_png(path: str | PathLike, arr: np.ndarray) -> None:
     """Save ``H×W`` (grey / class ids), ``H×W×3`` (RGB) or ``H×W×4`` (RGBA) ``uint8`` as PNG."""
     if arr.dtype != np.uint8 or not (arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] in (3, 4))):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from paintboard import features as F
@@ -239,3 +241,26 @@ def test_build_conditioning_without_strokes_is_all_zero() -> None:
 def test_build_conditioning_rejects_different_sizes() -> None:
     with pytest.raises(ValueError, match="same"):
         F.build_conditioning(sky_over_sea(8, 8), rgba(8, 9))
+
+
+def test_features_command_prints_and_saves(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from paintboard import cli, images
+
+    img = rgba(20, 31)
+    img[8:11, 27:31] = (10, 20, 30, 255)
+    images.save_png(tmp_path / "s.png", img)
+    assert cli.main(["features", str(tmp_path / "s.png"), "-o", str(tmp_path / "out" / "f")]) == 0
+    printed = capsys.readouterr().out
+    assert "  4   8   0.000  0.000  1.000  1.000  0.039 0.078 0.118  #0a141e" in printed
+    saved = np.load(tmp_path / "out" / "f.npy")
+    np.testing.assert_array_equal(saved, F.color_feature(img))
+    doc = json.loads((tmp_path / "out" / "f.json").read_text())
+    assert doc["cells"] == [
+        {"row": 4, "col": 8, "x": 0.0, "y": 0.0, "w": 1.0, "h": 1.0}
+        | {"r": 0.039216, "g": 0.078431, "b": 0.117647, "hex": "#0a141e"}
+    ]
+    assert images.load_rgba(tmp_path / "out" / "f.png").shape[1] >= 512

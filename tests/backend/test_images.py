@@ -142,3 +142,18 @@ def test_working_size(size: tuple[int, int], longest: int, want: tuple[int, int]
 def test_working_size_rejects_nonsense() -> None:
     with pytest.raises(ValueError):
         images.working_size(0, 10, 256)
+
+
+def test_load_strokes_applies_the_rgb_rule_and_keeps_real_alpha(tmp_path: Path) -> None:
+    rgb = np.zeros((2, 3, 3), np.uint8)
+    rgb[0, 1] = (0, 0, 1)
+    rgb[1, 2] = (200, 10, 10)
+    images.save_png(tmp_path / "rgb.png", rgb)
+    strokes = images.load_strokes(tmp_path / "rgb.png")
+    assert strokes[:, :, 3].tolist() == [[0, 255, 0], [0, 0, 255]]
+    np.testing.assert_array_equal(strokes[:, :, :3], rgb)
+
+    rgba = np.zeros((2, 2, 4), np.uint8)
+    rgba[0, 0] = (0, 0, 0, 255)  # a black stroke survives on an RGBA file
+    images.save_png(tmp_path / "rgba.png", rgba)
+    np.testing.assert_array_equal(images.load_strokes(tmp_path / "rgba.png"), rgba)
