@@ -1,0 +1,336 @@
+"""The only module that touches Krita documents, nodes and pixels.
+
+Nodes are kept by ``uniqueId`` (stored in a document annotation), never by name: names are not
+unique and users rename layers. The document is held as the object that asked, so a result
+lands in that document even when the user has switched to another one meanwhile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from krita import Krita, ManagedColor
+
+from . import protocol
+
+try:
+    from PyQt5.QtCore import QByteArray
+except ImportError:  # the stand-in krita module in tests runs without PyQt5
+    QByteArray = None  # type: ignore[assignment,misc]
+
+log = logging.getLogger(__name__)
+
+ANNOTATION = "paintboard"
+ANNOTATION_DESCRIPTION = "Paintboard: layer ids and result history (JSON)"
+META_VERSION = 1
+LABELS, STROKES, HISTORY, LIVE = "labels", "color strokes", "Paintboard history", "Paintboard live"
+RGBA_PROFILE = "sRGB-elle-V2-srgbtrc.icc"
+
+
+def node_id(node: Any) -> str:
+    u = node.uniqueId()
+    return u.toString() if hasattr(u, "toString") else str(u)
+
+
+def _walk(node: Any):
+    for child in node.childNodes():
+        yield child
+        yield from _walk(child)
+
+
+@dataclass
+class Inputs:
+    """Both layers as raw bytes, ready to send (no per-pixel Python work anywhere)."""
+
+    width: int
+    height: int
+    labels: bytes
+    strokes: bytes
+    fmt: str = protocol.FORMAT_BGRA8
+
+    def digest(self) -> str:
+        h = hashlib.blake2b(digest_size=12)
+        h.update(f"{self.width}x{self.height}".encode())
+        h.update(self.labels)
+        h.update(self.strokes)
+        return h.hexdigest()
+
+
+class DocumentError(Exception):
+    """Something the user must fix in the document (message says what)."""
+
+
+class PaintboardDocument:
+    """Wraps one krita.Document: layer set-up, reading inputs, results, metadata."""
+
+    def __init__(self, doc: Any) -> None:
+        self.doc = doc
+        self.meta: dict[str, Any] = self._read_meta()
+        if not self.meta.get("doc_id"):
+            self.meta = {"version": META_VERSION, "doc_id": uuid.uuid4().hex, "layers": {}}
+
+    # -- identity and metadata -------------------------------------------------------------
+    @staticmethod
+    def key_of(doc: Any) -> str | None:
+        raw = doc.annotation(ANNOTATION)
+        try:
+            return json.loads(bytes(raw).decode("utf-8")).get("doc_id") if raw else None
+        except (ValueError, AttributeError):
+            return None
+
+    @property
+    def key(self) -> str:
+        return self.meta["doc_id"]
+
+    def _read_meta(self) -> dict[str, Any]:
+        raw = self.doc.annotation(ANNOTATION)
+        if not raw:
+            return {}
+        try:
+            data = json.loads(bytes(raw).decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            log.warning("unreadable Paintboard annotation; starting a fresh history")
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def save_meta(self) -> None:
+        """Annotations are saved inside the .kra, so history survives save and reopen."""
+        data = json.dumps(self.meta, separators=(",", ":")).encode("utf-8")
+        self.doc.setAnnotation(ANNOTATION, ANNOTATION_DESCRIPTION,
+                               QByteArray(data) if QByteArray is not None else data)
+
+    def is_open(self) -> bool:
+        return any(self.key_of(d) == self.key for d in Krita.instance().documents())
+
+    @property
+    def width(self) -> int:
+        return self.doc.width()
+
+    @property
+    def height(self) -> int:
+        return self.doc.height()
+
+    @property
+    def is_rgba8(self) -> bool:
+        return self.doc.colorModel() == "RGBA" and self.doc.colorDepth() == "U8"
+
+    # -- nodes -------------------------------------------------------------------------------
+    def node(self, node_uid: str | None) -> Any | None:
+        if not node_uid:
+            return None
+        for n in _walk(self.doc.rootNode()):
+            if node_id(n) == node_uid:
+                return n
+        return None
+
+    def _role(self, role: str) -> Any | None:
+        return self.node(self.meta.get("layers", {}).get(role))
+
+    def _by_name(self, name: str, kind: str, parent: Any) -> Any | None:
+        for n in parent.childNodes():
+            if n.name() == name and n.type() == kind:
+                return n
+        return None
+
+    def is_set_up(self) -> bool:
+        return all(self._role(r) is not None for r in (LABELS, STROKES, HISTORY))
+
+    def ensure_layers(self) -> None:
+        """Find (stored id, then name) or create labels, color strokes and the history group."""
+        root = self.doc.rootNode()
+        layers = self.meta.setdefault("layers", {})
+        labels = self._role(LABELS) or self._by_name(LABELS, "paintlayer", root)
+        if labels is None:
+            labels = self.doc.createNode(LABELS, "paintlayer")
+            root.addChildNode(labels, None)
+        strokes = self._role(STROKES) or self._by_name(STROKES, "paintlayer", root)
+        if strokes is None:
+            strokes = self.doc.createNode(STROKES, "paintlayer")
+            root.addChildNode(strokes, labels)
+        group = self._role(HISTORY) or self._by_name(HISTORY, "grouplayer", root)
+        if group is None:
+            group = self.doc.createGroupLayer(HISTORY)
+            root.addChildNode(group, strokes)
+        layers.update({LABELS: node_id(labels), STROKES: node_id(strokes),
+                       HISTORY: node_id(group)})
+        self._wait()
+        self.save_meta()
+
+    def _require(self, role: str) -> Any:
+        node = self._role(role)
+        if node is None:
+            self.ensure_layers()
+            node = self._role(role)
+        if node is None:
+            raise DocumentError(f"the '{role}' layer is missing; press 'Set up layers'")
+        return node
+
+    def _wait(self) -> None:
+        wait = getattr(self.doc, "waitForDone", None)
+        if wait is not None:
+            wait()
+
+    # -- reading -------------------------------------------------------------------------------
+    def read_inputs(self) -> Inputs:
+        """Both layers as BGRA8 bytes at document size.
+
+        A document in another colour model or depth is never converted: a temporary clone is
+        converted and read, then closed, so the user's document stays as it was.
+        """
+        w, h = self.width, self.height
+        labels, strokes = self._require(LABELS), self._require(STROKES)
+        if self.is_rgba8:
+            return Inputs(w, h, bytes(labels.pixelData(0, 0, w, h)),
+                          bytes(strokes.pixelData(0, 0, w, h)))
+        ids = (node_id(labels), node_id(strokes))
+        clone = self.doc.clone()
+        try:
+            clone.setColorSpace("RGBA", "U8", RGBA_PROFILE)
+            if hasattr(clone, "waitForDone"):
+                clone.waitForDone()
+            found = {node_id(n): n for n in _walk(clone.rootNode())}
+            cl = found.get(ids[0]) or self._by_name(LABELS, "paintlayer", clone.rootNode())
+            cs = found.get(ids[1]) or self._by_name(STROKES, "paintlayer", clone.rootNode())
+            if cl is None or cs is None:
+                raise DocumentError("could not read the layers in RGBA 8-bit; convert the "
+                                    "image to RGB/Alpha 8-bit (Image ▸ Convert Image Color Space)")
+            return Inputs(w, h, bytes(cl.pixelData(0, 0, w, h)), bytes(cs.pixelData(0, 0, w, h)))
+        finally:
+            clone.close()
+
+    def signature(self) -> str:
+        """A cheap change signature of both inputs for live mode (hashing is C speed)."""
+        w, h = self.width, self.height
+        hsh = hashlib.blake2b(digest_size=12)
+        for role in (LABELS, STROKES):
+            node = self._role(role)
+            if node is not None:
+                hsh.update(bytes(node.pixelData(0, 0, w, h)))
+        return hsh.hexdigest()
+
+    # -- writing ---------------------------------------------------------------------------------
+    def _new_layer(self, name: str, data: bytes, parent: Any, above: Any | None = None) -> Any:
+        node = self.doc.createNode(name, "paintlayer")
+        parent.addChildNode(node, above)
+        if not self.is_rgba8:
+            node.setColorSpace("RGBA", "U8", RGBA_PROFILE)
+        node.setPixelData(data, 0, 0, self.width, self.height)
+        return node
+
+    def insert_result(self, data: bytes, name: str) -> str:
+        """A new visible paint layer on top of the history group; returns its id."""
+        group = self._require(HISTORY)
+        node = self._new_layer(name, data, group)
+        node.setVisible(True)
+        group.setVisible(True)
+        live = self._role(LIVE)
+        if live is not None:
+            live.setVisible(False)
+        self.refresh()
+        return node_id(node)
+
+    def update_live(self, data: bytes) -> str:
+        """Live results replace one layer's pixels instead of adding layers."""
+        group = self._require(HISTORY)
+        live = self._role(LIVE)
+        if live is None:
+            live = self._new_layer(LIVE, data, group)
+            self.meta["layers"][LIVE] = node_id(live)
+            self.save_meta()
+        else:
+            live.setPixelData(data, 0, 0, self.width, self.height)
+        live.setVisible(True)
+        group.setVisible(True)
+        self.refresh()
+        return node_id(live)
+
+    def live_pixels(self) -> bytes | None:
+        live = self._role(LIVE)
+        if live is None:
+            return None
+        return bytes(live.pixelData(0, 0, self.width, self.height))
+
+    def set_labels(self, data: bytes) -> None:
+        labels = self._require(LABELS)
+        if not self.is_rgba8:
+            raise DocumentError("templates need an RGB/Alpha 8-bit document")
+        labels.setPixelData(data, 0, 0, self.width, self.height)
+        self.refresh()
+
+    def labels_pixels(self) -> bytes:
+        return self.read_inputs().labels
+
+    def clear_strokes(self) -> None:
+        """Transparent strokes layer (bytes per pixel taken from the layer itself)."""
+        strokes = self._require(STROKES)
+        w, h = self.width, self.height
+        size = len(bytes(strokes.pixelData(0, 0, 1, 1))) * w * h
+        strokes.setPixelData(bytes(size), 0, 0, w, h)
+        self.refresh()
+
+    # -- visibility ------------------------------------------------------------------------------
+    def exists(self, node_uid: str) -> bool:
+        return self.node(node_uid) is not None
+
+    def is_visible(self, node_uid: str) -> bool:
+        node = self.node(node_uid)
+        return bool(node is not None and node.visible())
+
+    def apply_visibility(self, changes: list[tuple[str, bool]]) -> None:
+        for node_uid, visible in changes:
+            node = self.node(node_uid)
+            if node is not None:
+                node.setVisible(visible)
+        if changes:
+            group = self._role(HISTORY)
+            if group is not None and any(v for _, v in changes):
+                group.setVisible(True)
+            live = self._role(LIVE)
+            if live is not None and any(v for _, v in changes):
+                live.setVisible(False)
+            self.refresh()
+
+    def set_results_visible(self, visible: bool) -> None:
+        """Hide the results while the user paints labels or strokes, show them for Draw!."""
+        group = self._role(HISTORY)
+        if group is not None and group.visible() != visible:
+            group.setVisible(visible)
+            self.refresh()
+
+    def thumbnail(self, node_uid: str, width: int, height: int) -> Any | None:
+        node = self.node(node_uid)
+        return None if node is None else node.thumbnail(width, height)
+
+    def refresh(self) -> None:
+        self.doc.refreshProjection()
+
+    # -- selection ---------------------------------------------------------------------------------
+    def select(self, role: str) -> None:
+        node = self._require(role)
+        self.doc.setActiveNode(node)
+
+
+def set_foreground(rgb: tuple[int, int, int]) -> bool:
+    """Set the active view's foreground colour; False when no view is open."""
+    window = Krita.instance().activeWindow()
+    view = window.activeView() if window is not None else None
+    if view is None:
+        return False
+    colour = ManagedColor("RGBA", "U8", "")
+    r, g, b = (v / 255.0 for v in rgb)
+    colour.setComponents([b, g, r, 1.0])  # component order of RGBA U8 is B, G, R, A
+    view.setForeGroundColor(colour)
+    return True
+
+
+def trigger_action(name: str) -> bool:
+    action = Krita.instance().action(name)
+    if action is None:
+        return False
+    action.trigger()
+    return True

@@ -1,0 +1,114 @@
+"""The one owner of settings, backend process, connection and per-document models.
+
+Widgets and Krita actions call methods here; the UI timer calls :meth:`Root.tick`. Keeping it
+free of Qt and Krita lets the whole lifecycle be tested against a fake backend.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..settings import Settings
+from ..signals import Signal
+from ..transport import CurveKeys, endpoint_port, is_loopback
+from .backend_process import STARTUP_GRACE_S, BackendError, BackendProcess, port_is_free
+from .connection import Connection
+from .jobs import DocumentModel
+
+log = logging.getLogger(__name__)
+
+
+class Root:
+    def __init__(self, settings: Settings, log_dir: Path,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.settings = settings
+        self.log_dir = log_dir
+        self.clock = clock
+        self.connection = Connection(settings.get("endpoint"), clock=clock)
+        self.backend: BackendProcess | None = None
+        self.models: dict[str, DocumentModel] = {}
+        self.models_changed = Signal()
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Auto-start the local backend (when configured) and connect; never raises."""
+        endpoint = self.settings.get("endpoint")
+        curve = None
+        if not is_loopback(endpoint):
+            try:
+                curve = CurveKeys.load(self.settings.get("curve_server_key"),
+                                       self.settings.get("curve_client_key"))
+            except Exception as exc:
+                self.connection.endpoint = endpoint
+                self.connection.set_error(
+                    f"{endpoint} is not a local address and needs CURVE keys: {exc}")
+                return
+        self.connection.no_answer_reason = ""
+        grace = 0.0
+        if self.settings.get("autostart") and is_loopback(endpoint):
+            port = endpoint_port(endpoint)
+            if not port_is_free(port):
+                # Perhaps our own backend from an earlier session: ping decides.
+                self.connection.no_answer_reason = (
+                    f"Port {port} is busy but nothing answers as a Paintboard backend there; "
+                    "close that program or change the port.")
+            else:
+                self.backend = BackendProcess(self.settings.backend_command(port), port,
+                                              self.log_dir / "paintboard-backend.log", self.clock)
+                try:
+                    self.backend.start()
+                    grace = STARTUP_GRACE_S
+                except BackendError as exc:
+                    self.connection.endpoint = endpoint
+                    self.connection.set_error(str(exc))
+                    return
+        self.connection.connect(endpoint, curve)
+        self.connection.grace_until = self.clock() + grace
+        if grace:
+            self.connection.set_starting("starting the local backend…")
+
+    def retry(self) -> None:
+        self.stop_backend()
+        self.connection.close(reason="")
+        self.start()
+
+    def stop_backend(self) -> None:
+        if self.backend is not None:
+            self.backend.stop()
+            self.backend = None
+
+    def shutdown(self) -> None:
+        """Krita is closing: the socket first (no callbacks into dead widgets), then the child."""
+        self.connection.close(reason="Krita is closing")
+        self.stop_backend()
+
+    # -- the pump ---------------------------------------------------------------------------------
+    def tick(self) -> None:
+        self.connection.poll()
+        if self.backend is not None:
+            crash = self.backend.poll()
+            if crash:
+                self.connection.grace_until = 0.0
+                self.connection.set_error(crash)
+        for model in list(self.models.values()):
+            try:
+                model.tick()
+            except Exception:
+                log.exception("document tick failed")
+
+    # -- documents ---------------------------------------------------------------------------------
+    def model_for(self, key: str, make_doc: Callable[[], Any]) -> DocumentModel:
+        model = self.models.get(key)
+        if model is None:
+            model = DocumentModel(make_doc(), self.connection, self.settings.get, self.clock)
+            self.models[key] = model
+            self.models_changed.emit()
+        return model
+
+    def forget_closed(self, open_keys: set[str]) -> None:
+        for key in [k for k in self.models if k not in open_keys]:
+            self.models.pop(key).set_live(False)

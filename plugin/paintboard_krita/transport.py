@@ -1,0 +1,117 @@
+"""A ZeroMQ DEALER socket that never blocks the caller.
+
+Every send and receive uses ``zmq.NOBLOCK``; the owner drains replies from a timer (or a
+QSocketNotifier on :meth:`fileno`). ``reopen`` is the Lazy-Pirate move: drop the socket with
+``LINGER=0`` so stale queued requests die with it, then connect afresh.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import zmq
+
+from . import protocol
+
+log = logging.getLogger(__name__)
+
+
+class CurveKeys:
+    """CURVE keys for a remote backend: the server's public key and this client's key pair."""
+
+    def __init__(self, server_public: bytes, client_public: bytes, client_secret: bytes) -> None:
+        self.server_public = server_public
+        self.client_public = client_public
+        self.client_secret = client_secret
+
+    @classmethod
+    def load(cls, server_key: str, client_key_file: str) -> CurveKeys:
+        """``server_key``: a key file or Z85 text; ``client_key_file``: a zmq.auth secret file."""
+        import zmq.auth
+
+        if Path(server_key).is_file():
+            server_public, _ = zmq.auth.load_certificate(server_key)
+        else:
+            server_public = server_key.strip().encode("ascii")
+        client_public, client_secret = zmq.auth.load_certificate(client_key_file)
+        if not client_secret:
+            raise ValueError(f"{client_key_file} holds no secret key")
+        return cls(server_public, client_public, client_secret)
+
+
+def is_loopback(endpoint: str) -> bool:
+    host = endpoint.split("://", 1)[-1].rsplit(":", 1)[0].strip("[]")
+    return endpoint.startswith("ipc://") or host in ("127.0.0.1", "localhost", "::1")
+
+
+def endpoint_port(endpoint: str) -> int:
+    try:
+        return int(endpoint.rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        return protocol.DEFAULT_PORT
+
+
+class Transport:
+    """Owns one DEALER socket; all calls return at once."""
+
+    def __init__(self, endpoint: str, curve: CurveKeys | None = None,
+                 context: zmq.Context | None = None) -> None:
+        self.endpoint = endpoint
+        self.curve = curve
+        self._context = context or zmq.Context.instance()
+        self._socket: zmq.Socket | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._socket is not None
+
+    def open(self) -> None:
+        if self._socket is not None:
+            return
+        sock = self._context.socket(zmq.DEALER)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.setsockopt(zmq.MAXMSGSIZE, protocol.MAX_MESSAGE_BYTES)
+        sock.setsockopt(zmq.RECONNECT_IVL, 200)
+        sock.setsockopt(zmq.RECONNECT_IVL_MAX, 2000)
+        if self.curve is not None:
+            sock.curve_serverkey = self.curve.server_public
+            sock.curve_publickey = self.curve.client_public
+            sock.curve_secretkey = self.curve.client_secret
+        sock.connect(self.endpoint)
+        self._socket = sock
+
+    def close(self) -> None:
+        if self._socket is not None:
+            self._socket.close(linger=0)
+            self._socket = None
+
+    def reopen(self) -> None:
+        self.close()
+        self.open()
+
+    def send(self, frames: list[bytes]) -> bool:
+        """Queue a multipart message; False when zmq cannot take it right now."""
+        if self._socket is None:
+            return False
+        try:
+            # copy=False: big layer buffers are handed to zmq without another Python copy.
+            self._socket.send_multipart(frames, flags=zmq.NOBLOCK, copy=False)
+            return True
+        except zmq.Again:
+            return False
+
+    def receive_all(self, limit: int = 64) -> list[list[bytes]]:
+        """Every message that is already waiting (at most ``limit``), without waiting."""
+        out: list[list[bytes]] = []
+        if self._socket is None:
+            return out
+        while len(out) < limit:
+            try:
+                out.append(self._socket.recv_multipart(flags=zmq.NOBLOCK))
+            except zmq.Again:
+                break
+        return out
+
+    def fileno(self) -> int | None:
+        return None if self._socket is None else self._socket.getsockopt(zmq.FD)

@@ -1,0 +1,1 @@
+"""Widgets only: every action goes to the model layer through ``app``."""
