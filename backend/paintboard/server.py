@@ -262,12 +262,17 @@ class Server:
             self._shutdown()
 
     def _shutdown(self) -> None:
+        # Nothing silently lost: queued jobs and the running one's reply still go out.
         for job in self._scheduler.close():
-            self._log(job.envelope[0], job.id, "generate", protocol.E_CANCELLED, "shutdown")
+            reply = protocol.error_reply(job.header, protocol.E_CANCELLED, "server shutting down")
+            self._send(job.envelope, reply)
+            self._log(job.client, job.id, "generate", protocol.E_CANCELLED, "shutdown")
         if self._worker is not None:
             self._worker.join(timeout=5.0)
             if self._worker.is_alive():
                 log.warning("worker still busy after 5 s; exiting without it")
+        if self._results is not None and self._router is not None:
+            self._forward_results()
         for sock in (self._router, self._results):
             if sock is not None:
                 sock.close(linger=0)

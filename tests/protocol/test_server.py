@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -139,13 +141,24 @@ def test_engine_errors_become_replies(inproc_server) -> None:
         assert len(image) == W * H * 4
 
 
-def test_stop_with_queued_jobs(inproc_server) -> None:
+def test_stop_answers_running_and_queued_jobs(inproc_server) -> None:
     inproc_server.engine.gate.clear()
     with inproc_server.client() as a, inproc_server.client() as b:
-        a.send_generate(layer(), None, W, H)
-        b.send_generate(layer(), None, W, H)
+        ra = a.send_generate(layer(), None, W, H)
         assert inproc_server.engine.started.wait(5)
+        rb = b.send_generate(layer(), None, W, H)
+        b.ping()
         inproc_server.server.stop()  # fixture teardown asserts the thread ends
+        got_a, got_b = recv_all(a, 1), recv_all(b, 1)
+    assert got_a[ra]["error"]["code"] == P.E_CANCELLED
+    assert got_b[rb]["error"]["code"] == P.E_CANCELLED
+
+
+def test_weights_error_exits_2_with_a_clear_message() -> None:
+    cmd = [sys.executable, "-m", "paintboard.cli", "serve", "--weights", "/nonexistent.safetensors"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2
+    assert "/nonexistent.safetensors" in out.stderr and "Traceback" not in out.stderr
 
 
 # ---- real `paintboard serve` process -----------------------------------------------------------
