@@ -1,0 +1,144 @@
+"""Draw!, Variation, live mode and history through document.py on the stand-in krita module."""
+
+from __future__ import annotations
+
+from fake_backend import fake_image
+from paintboard_krita import document as pd
+from paintboard_krita.model.connection import Connection
+from paintboard_krita.model.jobs import DocumentModel
+from paintboard_krita.model.templates import BUILTIN
+from paintboard_krita.settings import BY_KEY
+from pb_helpers import pump
+
+W, H = 40, 30
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def setting(key):
+    return {"request_timeout": 10.0}.get(key, BY_KEY[key].default)
+
+
+def setup(krita, fb, clock=None):
+    doc = krita.createDocument(W, H, "a", "RGBA", "U8", "", 72.0)
+    krita.setActiveDocument(doc)
+    pdoc = pd.PaintboardDocument(doc)
+    pdoc.ensure_layers()
+    pdoc.set_labels(BUILTIN[2].render(W, H))
+    conn = Connection(fb.endpoint)
+    conn.connect()
+    assert pump(conn, lambda: conn.is_connected)
+    model = DocumentModel(pdoc, conn, setting, **({"clock": clock} if clock else {}))
+    return doc, pdoc, conn, model
+
+
+def test_setup_finds_existing_layers_by_id_then_name(fresh_krita):
+    doc = fresh_krita.createDocument(W, H, "a", "RGBA", "U8", "", 72.0)
+    p1 = pd.PaintboardDocument(doc)
+    p1.ensure_layers()
+    ids = dict(p1.meta["layers"])
+    p1.node(ids[pd.LABELS]).setName("my labels")  # renamed: found by stored id
+    p2 = pd.PaintboardDocument(doc)
+    p2.ensure_layers()
+    assert p2.meta["layers"] == ids and p2.key == p1.key
+    names = [n.name() for n in doc.rootNode().childNodes()]
+    assert names == ["my labels", pd.STROKES, pd.HISTORY]
+
+
+def test_draw_back_forward_and_persisted_history(fresh_krita, fake_backend):
+    fb = fake_backend()
+    doc, pdoc, conn, model = setup(fresh_krita, fb)
+    model.draw(seed=5)
+    assert pump(conn, lambda: len(model.history.entries) == 1)
+    model.draw(seed=6)
+    assert pump(conn, lambda: len(model.history.entries) == 2)
+    e1, e2 = model.history.entries
+    assert (e1.seed, e2.seed, e1.model) == (5, 6, "fake")
+    layer = pdoc.node(e2.layer_id)
+    assert layer.name() == "Paintboard #2" and layer.parentNode().name() == pd.HISTORY
+    assert layer.pixelData(0, 0, W, H) == fake_image(BUILTIN[2].render(W, H))
+    assert [pdoc.is_visible(e.layer_id) for e in (e1, e2)] == [False, True]
+    model.back()
+    assert [pdoc.is_visible(e.layer_id) for e in (e1, e2)] == [True, False]
+    model.forward()
+    assert [pdoc.is_visible(e.layer_id) for e in (e1, e2)] == [False, True]
+    again = pd.PaintboardDocument(doc)  # as after reopening: metadata is in the annotation
+    assert [e["seed"] for e in again.meta["history"]["entries"]] == [5, 6]
+    conn.close()
+
+
+def test_variation_reuses_inputs_with_a_new_seed(fresh_krita, fake_backend):
+    fb = fake_backend()
+    doc, pdoc, conn, model = setup(fresh_krita, fb)
+    model.draw(seed=1)
+    assert pump(conn, lambda: len(model.history.entries) == 1)
+    pdoc.set_labels(BUILTIN[0].render(W, H))  # the canvas changes afterwards
+    model.variation()
+    assert pump(conn, lambda: len(model.history.entries) == 2)
+    a, b = model.history.entries
+    assert a.inputs_hash == b.inputs_hash and a.seed != b.seed
+    gens = [h for h in fb.received if h["op"] == "generate"]
+    assert gens[0]["width"] == W and gens[0]["strokes"] == {"format": "BGRA8"}
+    conn.close()
+
+
+def test_result_goes_to_the_document_that_asked(fresh_krita, fake_backend):
+    fb = fake_backend()
+    doc, pdoc, conn, model = setup(fresh_krita, fb)
+    model.draw(seed=3)
+    other = fresh_krita.createDocument(W, H, "b", "RGBA", "U8", "", 72.0)
+    fresh_krita.setActiveDocument(other)  # user switches before the reply
+    assert pump(conn, lambda: len(model.history.entries) == 1)
+    assert pdoc.node(model.history.entries[0].layer_id) is not None
+    assert [n.name() for n in other.rootNode().childNodes()] == []
+    conn.close()
+
+
+def test_error_reply_and_not_connected_are_shown(fresh_krita, fake_backend):
+    fb = fake_backend()
+    doc, pdoc, conn, model = setup(fresh_krita, fb)
+    pdoc.set_labels(bytes(W * H * 4))
+    seen = []
+    model.status_changed.connect(lambda t, e: seen.append((t, e)))
+    conn.close()
+    model.draw()
+    assert seen[-1][1] and "Not connected" in seen[-1][0]
+
+
+def test_live_mode_debounces_and_keeps(fresh_krita, fake_backend):
+    fb = fake_backend()
+    clock = Clock()
+    doc, pdoc, conn, model = setup(fresh_krita, fb, clock)
+    model.set_live(True)
+    strokes = pdoc.node(pdoc.meta["layers"][pd.STROKES])
+    for step in range(6):  # the user keeps painting: no request yet
+        strokes.setPixelData(bytes([step + 1]) * (W * H * 4), 0, 0, W, H)
+        model.tick()
+        clock.t += 0.5
+    assert not [h for h in fb.received if h["op"] == "generate"]
+    for _ in range(4):  # ... then pauses
+        model.tick()
+        clock.t += 0.5
+    assert pump(conn, lambda: model.live_result is not None)
+    live = pdoc.node(pdoc.meta["layers"][pd.LIVE])
+    assert live.name() == pd.LIVE and model.history.entries == []
+    for _ in range(4):  # nothing changed: no new request
+        model.tick()
+        clock.t += 0.5
+    assert len([h for h in fb.received if h["op"] == "generate"]) == 1
+    assert model.keep_live()
+    e = model.history.entries[0]
+    assert e.live and pdoc.node(e.layer_id).pixelData(0, 0, W, H) == live.pixelData(0, 0, W, H)
+    conn.close()
+
+
+def test_foreground_colour_is_bgra_components(fresh_krita):
+    assert pd.set_foreground((255, 0, 51))
+    comps = fresh_krita.activeWindow().activeView().foreground.components
+    assert comps == [0.2, 0.0, 1.0, 1.0]
