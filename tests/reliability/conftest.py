@@ -43,16 +43,37 @@ def load_test() -> ModuleType:
 
 
 @pytest.fixture(scope="session")
-def weights_args() -> list[str]:
-    """$PAINTBOARD_WEIGHTS or the shipped file (the server's default); nothing to add."""
+def weights_args(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """$PAINTBOARD_WEIGHTS, else a freshly initialised ``small`` model saved here.
+
+    Not the shipped file: these tests are about the server's behaviour under load and faults,
+    which must not depend on a binary artefact being in step with the network code (the
+    weights' own tests cover that).  Same architecture and size, so timings are realistic.
+    """
     env = os.environ.get("PAINTBOARD_WEIGHTS")
-    return ["--weights", env] if env else []
+    if env:
+        return ["--weights", env]
+    import torch
+    from paintboard.nets import PRESETS, Generator
+    from paintboard.weights import save_generator
+
+    torch.manual_seed(0)
+    cfg = PRESETS["small"]
+    path = tmp_path_factory.mktemp("weights") / "small-random.safetensors"
+    save_generator(path, Generator(cfg).eval(), cfg, {"trained": False})
+    return ["--weights", str(path)]
+
+
+@pytest.fixture(scope="session")
+def serve_args(weights_args: list[str]) -> list[str]:
+    """``paintboard serve`` arguments for every server this suite starts (plus --port)."""
+    return [*SERVE_ARGS, *weights_args]
 
 
 @pytest.fixture(scope="module")
-def server(weights_args: list[str]) -> Iterator[ServerProcess]:
+def server(serve_args: list[str]) -> Iterator[ServerProcess]:
     """One server per test module; a test that kills it uses its own instead."""
-    proc = ServerProcess(extra=[*SERVE_ARGS, *weights_args]).start(ready_timeout=120)
+    proc = ServerProcess(extra=serve_args).start(ready_timeout=120)
     yield proc
     alive = proc.alive()
     log = proc.log()
