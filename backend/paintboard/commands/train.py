@@ -3,7 +3,7 @@
 Resume an interrupted run (Ctrl-C / SIGTERM save a checkpoint first) with
 ``paintboard train --run runs/small --resume``; the run's own ``config.json`` is used unless
 ``--config`` is given, and ``--set key=value`` overrides either (e.g. ``--set steps=20000``).
-Multi-process: ``torchrun --nproc_per_node N -m paintboard train ...``.
+Multi-process: ``torchrun --nproc_per_node N -m paintboard.cli train --run-dir DIR ...``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,14 @@ log = logging.getLogger(__name__)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="training config JSON (e.g. configs/train_small.json)")
-    parser.add_argument("--run", required=True, help="run directory (checkpoints/samples/weights)")
+    parser.add_argument(
+        "--run",
+        "--run-dir",
+        dest="run",
+        required=True,
+        help="run directory (checkpoints/samples/weights); under torchrun spell it --run-dir "
+        "(torchrun takes a bare --run for an abbreviation of its own --run-path)",
+    )
     parser.add_argument(
         "--resume", action="store_true", help="continue from the newest checkpoint in --run"
     )

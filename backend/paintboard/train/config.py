@@ -61,7 +61,7 @@ class TrainConfig:
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
         """From a dict; unknown keys are an error so that a typo in a recipe does not pass."""
         names = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - set(names))
+        unknown = sorted(k for k in set(d) - set(names) if not k.startswith("_"))
         if unknown:
             raise ValueError(f"unknown training config keys: {', '.join(unknown)}")
         kwargs = {k: _coerce(names[k], v) for k, v in d.items() if not k.startswith("_")}

@@ -1,0 +1,309 @@
+"""Trainer: losses, a few real steps, checkpoints, exact resume, signals, EMA, DDP (torchrun)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from paintboard import features
+from paintboard.synth import write_dataset
+from paintboard.train import losses
+from paintboard.train.checkpoint import latest_checkpoint
+from paintboard.train.config import TrainConfig, load_config, parse_overrides
+from paintboard.train.trainer import Trainer
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("synth") / "d"
+    write_dataset(out, 4, 48, workers=1, progress=False)
+    return out
+
+
+def tiny_cfg(data: Path, **kw) -> TrainConfig:
+    base = dict(
+        data=str(data),
+        preset="tiny",
+        size=32,
+        batch_size=2,
+        steps=4,
+        threads=1,
+        log_every=1,
+        ckpt_every=2,
+        sample_every=0,
+        export_every=0,
+        device="cpu",
+    )
+    base.update(kw)
+    return TrainConfig(**base)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ config
+def test_config_overrides_and_typos(tmp_path: Path) -> None:
+    p = tmp_path / "c.json"
+    p.write_text(json.dumps({"_comment": "x", "size": 64, "crop_scale": [0.5, 1.0]}))
+    cfg = load_config(p, ["steps=7", "flip=false", "lr_g=2e-4"])
+    assert (cfg.size, cfg.steps, cfg.flip, cfg.lr_g, cfg.crop_scale) == (
+        64,
+        7,
+        False,
+        2e-4,
+        (0.5, 1.0),
+    )
+    with pytest.raises(ValueError, match="stepz"):
+        load_config(p, ["stepz=7"])
+    with pytest.raises(ValueError, match="key=value"):
+        parse_overrides(["steps"])
+    assert TrainConfig.from_dict(cfg.to_dict()) == cfg
+    for shipped in ("train_small.json", "train_spade_gpu.json"):
+        load_config(REPO / "configs" / shipped)  # the shipped recipes parse
+
+
+# ------------------------------------------------------------------ losses
+def _strokes_with_rect(h: int, w: int, y0: int, x0: int, y1: int, x1: int, rgb) -> np.ndarray:
+    st = np.zeros((h, w, 4), np.uint8)
+    st[y0:y1, x0:x1, :3] = rgb
+    st[y0:y1, x0:x1, 3] = 255
+    return st
+
+
+def test_hint_rectangles_match_the_feature_rasteriser() -> None:
+    h, w = 40, 56
+    st = _strokes_with_rect(h, w, 3, 5, 9, 30, (200, 100, 0))  # spans several cells
+    st[25:27, 40:44] = (10, 200, 30, 255)
+    f = features.color_feature(st, 9)
+    lat = torch.from_numpy(features.latent(f))[None]
+    rows, cols, rgb, mask = losses.hint_rectangles(lat, 9, h, w)
+    union = (torch.einsum("bkh,bkw->bkhw", rows, cols) * mask[..., None, None]).amax(1)[0]
+    expected = features.hint_maps(f, h, w)[0] > 0
+    assert torch.equal(union > 0, torch.from_numpy(expected))
+    assert int(mask.sum()) == 2
+    k = int(mask[0].argmax())
+    assert torch.allclose(rgb[0, k], torch.tensor([200, 100, 0]) / 255.0, atol=1e-6)
+
+
+def test_colour_losses_are_zero_exactly_when_the_means_match() -> None:
+    h = w = 32
+    st = _strokes_with_rect(h, w, 4, 4, 10, 12, (255, 0, 0))
+    index = np.ones((h, w), np.uint8)
+    index[16:] = 7
+    cond = features.build_conditioning(index, st, 9)
+    lat = torch.from_numpy(cond.latent)[None]
+    maps = torch.from_numpy(cond.maps)[None]
+    labels = torch.from_numpy(index.astype(np.int64))[None]
+    img = torch.zeros(1, 3, h, w) - 1.0
+    img[:, 0, :16] = 1.0  # the whole sky red: hint rectangle and region means are red
+    assert float(losses.hint_colour_loss(img, lat, 9)) < 1e-6
+    assert float(losses.region_colour_loss(img, labels, maps, 16)) < 1e-6
+    # texture is free as long as the mean holds: stripes averaging to red still score zero
+    tex = img.clone()
+    tex[:, 0, 0:16:2] = 0.5
+    tex[:, 0, 1:16:2] = 1.5  # out of range, but only the mean matters to this term
+    assert float(losses.region_colour_loss(tex, labels, maps, 16)) < 1e-6
+    blue = torch.zeros(1, 3, h, w) - 1.0
+    blue[:, 2] = 1.0
+    assert float(losses.hint_colour_loss(blue, lat, 9)) == pytest.approx(2 / 3, abs=1e-5)
+    assert float(losses.region_colour_loss(blue, labels, maps, 16)) == pytest.approx(
+        2 / 3, abs=1e-5
+    )
+
+
+def test_hinge_and_feature_matching() -> None:
+    real = [[torch.ones(2, 4, 3, 3), torch.full((2, 1, 3, 3), 2.0)]]
+    fake = [[torch.zeros(2, 4, 3, 3), torch.full((2, 1, 3, 3), -2.0)]]
+    d = losses.d_hinge(fake, real)
+    assert float(d["D_real"]) == 0.0 and float(d["D_fake"]) == 0.0  # both beyond the margin
+    assert float(losses.g_hinge(fake)) == 2.0
+    assert float(losses.feature_matching(fake, real)) == 1.0
+    both = [[torch.cat([f, r]) for f, r in zip(fake[0], real[0], strict=True)]]
+    f2, r2 = losses.split_pred(both)
+    assert torch.equal(f2[0][1], fake[0][1]) and torch.equal(r2[0][1], real[0][1])
+
+
+# ------------------------------------------------------------------ trainer
+def test_a_few_steps_write_checkpoint_samples_and_weights(synth_dir: Path, tmp_path: Path) -> None:
+    from paintboard.weights import load_generator
+
+    cfg = tiny_cfg(synth_dir, steps=4, sample_every=2, export_every=4)
+    tr = Trainer(cfg, tmp_path / "run", progress=False)
+    summary = tr.train()
+    assert summary["step"] == 4
+    assert all(np.isfinite(v) for v in summary["losses"].values())
+    assert {"D_real", "D_fake", "G_gan", "G_feat", "G_colour", "G_region", "G_l1"} <= set(
+        summary["losses"]
+    )
+    assert latest_checkpoint(tmp_path / "run" / "checkpoints").name == "step_00000004.pt"
+    assert (tmp_path / "run" / "samples" / "step_00000002.png").is_file()
+    netG, mcfg, card = load_generator(tmp_path / "run" / "weights" / "tiny.safetensors")
+    assert card["trained"] and card["training"]["steps"] == 4 and mcfg.name == "tiny"
+    # EMA is a different (averaged) network from G
+    ema = dict(tr.ema.net.named_parameters())
+    assert any(not torch.equal(p, ema[n]) for n, p in tr.netG.named_parameters())
+    logged = [json.loads(x) for x in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in logged] == [1, 2, 3, 4]
+
+
+def test_resume_continues_exactly(synth_dir: Path, tmp_path: Path) -> None:
+    straight = Trainer(tiny_cfg(synth_dir, steps=4), tmp_path / "a", progress=False)
+    straight.train()
+    first = Trainer(tiny_cfg(synth_dir, steps=2), tmp_path / "b", progress=False)
+    first.train()
+    rng_after_first = torch.get_rng_state()
+    torch.manual_seed(12345)  # a resumed process starts with other global RNG state
+    second = Trainer(tiny_cfg(synth_dir, steps=4), tmp_path / "b", resume=True, progress=False)
+    assert second.step == 2
+    assert torch.equal(torch.get_rng_state(), rng_after_first)
+    second.train()
+    for name, p in straight.netG.state_dict().items():
+        assert torch.allclose(p, second.netG.state_dict()[name], atol=1e-6), name
+    for name, p in straight.netD.state_dict().items():
+        assert torch.allclose(p, second.netD.state_dict()[name], atol=1e-6), name
+    sa, sb = straight.optG.state_dict()["state"], second.optG.state_dict()["state"]
+    assert all(torch.allclose(sa[k]["exp_avg"], sb[k]["exp_avg"], atol=1e-6) for k in sa)
+
+
+def test_overfitting_one_batch_drives_the_colour_error_down(
+    synth_dir: Path, tmp_path: Path
+) -> None:
+    cfg = tiny_cfg(
+        synth_dir, lambda_gan=0.0, lambda_feat=0.0, lambda_l1=0.0, lr_g=2e-3, ema_decay=0.0
+    )
+    tr = Trainer(cfg, tmp_path / "run", progress=False)
+    batch = None
+    for epoch in range(40):  # a batch whose items carry hints
+        tr.dataset.set_epoch(epoch)
+        items = [tr.dataset[i] for i in range(2)]
+        if all(it["latent"].view(9, 9, 8)[..., 0].sum() > 0 for it in items):
+            batch = {k: torch.stack([it[k] for it in items]) for k in items[0]}
+            break
+    assert batch is not None
+    first = tr.train_step(batch)["G_colour"].item()
+    for _ in range(40):
+        last = tr.train_step(batch)["G_colour"].item()
+    assert last < 0.5 * first
+
+
+def test_sigterm_saves_a_checkpoint_and_resume_picks_it_up(synth_dir: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    cmd = [
+        sys.executable,
+        "-m",
+        "paintboard.cli",
+        "train",
+        "--run",
+        str(run),
+        "--no-progress",
+        "--set",
+        f"data={synth_dir}",
+        "--set",
+        "preset=tiny",
+        "--set",
+        "size=32",
+        "--set",
+        "batch_size=2",
+        "--set",
+        "steps=100000",
+        "--set",
+        "threads=1",
+        "--set",
+        "log_every=1",
+        "--set",
+        "ckpt_every=0",
+        "--set",
+        "sample_every=0",
+        "--set",
+        "export_every=0",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = run / "log.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (log.is_file() and log.read_text().count("\n") >= 2):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out.decode()
+    ckpt = latest_checkpoint(run / "checkpoints")
+    assert ckpt is not None
+    step = int(ckpt.stem.split("_")[1])
+    assert step >= 2 and '"stopped": "SIGTERM"' in out.decode()
+    resumed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "paintboard.cli",
+            "train",
+            "--run",
+            str(run),
+            "--resume",
+            "--no-progress",
+            "--set",
+            f"steps={step + 1}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout[resumed.stdout.index("{") :])["step"] == step + 1
+
+
+@pytest.mark.slow
+def test_ddp_two_cpu_processes_on_gloo(synth_dir: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node",
+            "2",
+            "-m",
+            "paintboard.cli",
+            "train",
+            "--run-dir",
+            str(run),
+            "--no-progress",
+            "--set",
+            f"data={synth_dir}",
+            "--set",
+            "preset=tiny",
+            "--set",
+            "size=32",
+            "--set",
+            "batch_size=1",
+            "--set",
+            "steps=2",
+            "--set",
+            "threads=1",
+            "--set",
+            "log_every=1",
+            "--set",
+            "ckpt_every=0",
+            "--set",
+            "sample_every=0",
+            "--set",
+            "export_every=0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-4000:]
+    assert latest_checkpoint(run / "checkpoints").name == "step_00000002.pt"
+    assert (run / "weights" / "tiny.safetensors").is_file()
+    assert res.stdout.count('"steps_this_session"') == 1  # only rank 0 reports and writes
+    card = json.loads((run / "weights" / "tiny.json").read_text())
+    assert card["training"]["processes"] == 2
