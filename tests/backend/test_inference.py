@@ -19,9 +19,9 @@ def engine(tmp_path_factory) -> Engine:
     torch.manual_seed(0)
     net = Generator(cfg)
     with torch.no_grad():  # make the labels matter (class tables are zero-initialised)
-        for p in net.parameters():
-            if p.dim() == 2 and p.shape[0] == cfg.label_nc:
-                p.normal_(0, 0.5)
+        for name, p in net.named_parameters():
+            if name.endswith("mod.proj.weight"):
+                p[:, : cfg.label_nc].normal_(0, 0.5)
     path = tmp_path_factory.mktemp("w") / "tiny.safetensors"
     save_generator(path, net, cfg, {"trained": False})
     return Engine(path, device="cpu")

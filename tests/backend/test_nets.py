@@ -59,9 +59,9 @@ def test_labels_and_noise_change_output_and_seed_is_deterministic():
     net = Generator(cfg).eval()
     # Give the class tables and maps a non-zero effect (they are zero-initialised).
     with torch.no_grad():
-        for p in net.parameters():
-            if p.dim() == 2 and p.shape[0] == cfg.label_nc:
-                p.normal_(0, 0.5)
+        for name, p in net.named_parameters():
+            if name.endswith("mod.proj.weight"):
+                p[:, : cfg.label_nc].normal_(0, 0.5)
     latent, labels, maps = _inputs(cfg, 1, 32, 32)
     with torch.inference_mode():
         a = net(latent, labels, maps, make_noise(3, 1, cfg, "cpu"))

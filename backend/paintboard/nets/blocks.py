@@ -1,84 +1,83 @@
 """Residual generator block modulated by the label map and the hint/region maps.
 
 The generator builds one :class:`ScaleCondition` per resolution and hands it to the block at
-that resolution; the block normalises its input once (main path and shortcut share it) and
-modulates with CLADE or SPADE as the config says.
+that resolution.  The block normalises its input once; the main path and the shortcut share it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .config import ModelConfig, NormKind
-from .normalization import ClassAdaptiveModulation, SpatiallyAdaptiveModulation, param_free_norm
+from .normalization import (
+    ClassAdaptiveModulation,
+    SpatiallyAdaptiveModulation,
+    modulate,
+    param_free_norm,
+    pointwise,
+)
 
 
 @dataclass
 class ScaleCondition:
-    """Conditioning at one resolution.
+    """Conditioning at one resolution: onehot B×label_nc×h×w, maps B×map_nc×h×w, and for SPADE
+    ``dense`` = onehot ++ maps (None for CLADE, which takes the two apart)."""
 
-    labels: B×h×w int64 class ids; maps: B×map_nc×h×w; dense: one-hot ++ maps (SPADE only,
-    None for CLADE, which never needs the one-hot).
-    """
-
-    labels: Tensor
+    onehot: Tensor
     maps: Tensor
     dense: Tensor | None = None
 
 
-class Modulation(nn.Module):
-    """Dispatch to CLADE or SPADE so the block does not care which one it has."""
-
-    def __init__(self, channels: int, cfg: ModelConfig) -> None:
-        super().__init__()
-        self.kind = NormKind(cfg.norm)
-        if self.kind is NormKind.CLADE:
-            self.mod: nn.Module = ClassAdaptiveModulation(channels, cfg.label_nc, cfg.map_hidden)
-        else:
-            cond_nc = cfg.label_nc + cfg.map_nc
-            self.mod = SpatiallyAdaptiveModulation(channels, cond_nc, cfg.spade_hidden)
-
-    def forward(self, xn: Tensor, cond: ScaleCondition, map_feat: Tensor | None) -> Tensor:
-        if self.kind is NormKind.CLADE:
-            return self.mod(xn, cond.labels, map_feat)
-        return self.mod(xn, cond.dense)
-
-
 class ResBlock(nn.Module):
-    """norm → lrelu → conv → norm → lrelu → conv, plus a (normalised, 1×1) learned shortcut
-    when the channel count changes; the GauGAN residual block layout."""
+    """norm → lrelu → conv → norm → lrelu → conv, plus a learned 1×1 shortcut when the channel
+    count changes; the GauGAN residual block layout.
+
+    CLADE: the shortcut reuses the main path's modulated input (one modulation fewer, a full-size
+    tensor saved at every block); SPADE keeps the paper's separate shortcut norm.
+    """
 
     def __init__(self, in_c: int, out_c: int, cfg: ModelConfig) -> None:
         super().__init__()
         mid = min(in_c, out_c)
+        self.clade = NormKind(cfg.norm) is NormKind.CLADE
         self.learned_shortcut = in_c != out_c
         self.stats_in = param_free_norm(cfg.stats, in_c)
         self.stats_mid = param_free_norm(cfg.stats, mid)
-        self.mod_0 = Modulation(in_c, cfg)
         self.conv_0 = nn.Conv2d(in_c, mid, 3, padding=1)
-        self.mod_1 = Modulation(mid, cfg)
         self.conv_1 = nn.Conv2d(mid, out_c, 3, padding=1)
         if self.learned_shortcut:
-            self.mod_s = Modulation(in_c, cfg)
             self.conv_s = nn.Conv2d(in_c, out_c, 1, bias=False)
-        # CLADE's map branch: computed once per block, projected by each modulation.
-        self.map_branch: nn.Module | None = None
-        if NormKind(cfg.norm) is NormKind.CLADE and cfg.map_hidden > 0:
-            self.map_branch = nn.Sequential(
-                nn.Conv2d(cfg.map_nc, cfg.map_hidden, 3, padding=1), nn.ReLU()
+        if self.clade:
+            self.mod = ClassAdaptiveModulation(
+                (in_c, mid), cfg.label_nc, cfg.map_nc, cfg.map_hidden
             )
+        else:
+            cond_nc = cfg.label_nc + cfg.map_nc
+            self.mod_0 = SpatiallyAdaptiveModulation(in_c, cond_nc, cfg.spade_hidden)
+            self.mod_1 = SpatiallyAdaptiveModulation(mid, cond_nc, cfg.spade_hidden)
+            if self.learned_shortcut:
+                self.mod_s = SpatiallyAdaptiveModulation(in_c, cond_nc, cfg.spade_hidden)
 
     def forward(self, x: Tensor, cond: ScaleCondition) -> Tensor:
-        map_feat = self.map_branch(cond.maps) if self.map_branch is not None else None
         xn = self.stats_in(x)
-        h = F.leaky_relu(self.mod_0(xn, cond, map_feat), 0.2, inplace=True)
-        h = self.conv_0(h)
-        h = F.leaky_relu(self.mod_1(self.stats_mid(h), cond, map_feat), 0.2, inplace=True)
-        h = self.conv_1(h)
+        if self.clade:
+            (s0, b0), (s1, b1) = self.mod(cond.onehot, cond.maps)
+        else:
+            (s0, b0), (s1, b1) = self.mod_0(cond.dense), self.mod_1(cond.dense)
+        a = modulate(xn, s0, b0)
         if self.learned_shortcut:
-            # Shortcut without activation, as in GauGAN; shares the normalised input.
-            x = self.conv_s(self.mod_s(xn, cond, map_feat))
-        return x + h
+            # Shortcut without activation, as in GauGAN; computed before `a` is activated in place.
+            short = pointwise(
+                self.conv_s, a if self.clade else modulate(xn, *self.mod_s(cond.dense))
+            )
+        else:
+            short = x
+        # In place only when autograd does not need `a` (conv_s saved it for its backward).
+        in_place = not (torch.is_grad_enabled() and self.learned_shortcut and self.clade)
+        h = self.conv_0(F.leaky_relu_(a, 0.2) if in_place else F.leaky_relu(a, 0.2))
+        h = self.conv_1(F.leaky_relu_(modulate(self.stats_mid(h), s1, b1), 0.2))
+        return h.add_(short)
