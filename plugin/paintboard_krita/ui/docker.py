@@ -196,8 +196,10 @@ class PaintboardDocker(DockWidget):
         if conn.state is ConnectionState.connected and info.get("model"):
             text += f" · {info.get('model')} on {info.get('device', '?')}"
         if conn.reason and conn.state is not ConnectionState.connected:
-            text += f"\n{conn.reason}"
+            reason = conn.reason if len(conn.reason) < 160 else conn.reason[:157] + "…"
+            text += f"\n{reason}"
         self.status.setText(text)
+        self.status.setToolTip(conn.reason)
         self.retry.setVisible(conn.state in (ConnectionState.error, ConnectionState.disconnected))
         self.palette.set_info(conn.info)
 

@@ -30,7 +30,7 @@ class PaletteWidget(QWidget):
         layout.addLayout(self.grid)
         hint = QLabel(HINT)
         hint.setWordWrap(True)
-        hint.setStyleSheet("color: palette(mid); font-size: 9pt;")
+        hint.setStyleSheet("color: #9aa4ae; font-size: 9pt;")
         layout.addWidget(hint)
         install = QPushButton("Install as Krita palette")
         install.setToolTip("Adds the label colours as a palette resource (.kpl)")
