@@ -103,6 +103,19 @@ class Engine:
             "weights": str(self.weights_path),
         }
 
+    def warmup(self, size: int = protocol.DEFAULT_WORKING_SIZE) -> float:
+        """Run one throw-away generation; returns its seconds.
+
+        The first forward at a new size builds oneDNN/cuDNN kernels (~10× a normal call on
+        CPU); a server calls this at start so the artist's first click is not the slow one.
+        """
+        img = np.zeros((size, size, 4), np.uint8)
+        img[..., :3] = palette.BY_NAME["sky"].rgb
+        img[..., 3] = 255
+        t = time.perf_counter()
+        self.generate(img, None, size=size)
+        return time.perf_counter() - t
+
     def _decode(self, label_img: np.ndarray) -> labels.DecodedLabels:
         dec = labels.decode_labels(label_img)
         total = dec.index.size

@@ -121,6 +121,10 @@ def test_info(engine):
     assert len(info["palette"]) == 16 and info["params"] > 0
 
 
+def test_warmup(engine):
+    assert engine.warmup(64) > 0
+
+
 def test_shipped_weights_load():
     info = Engine(device="cpu").info()
     assert info["model"] == "small" and isinstance(info["trained"], bool)
