@@ -1,0 +1,1 @@
+"""Evaluation: colour and label fidelity of a generator (design §8), ``paintboard eval``."""
