@@ -7,6 +7,13 @@ Registration happens only inside real Krita, so tests (and kritarunner scripts t
 from __future__ import annotations
 
 import os
+import sys
+
+# The installer unpacks a pyzmq wheel matching Krita's own Python here when that Python has none
+# (official AppImage / Windows / macOS builds); it must be importable before anything needs zmq.
+_vendor = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vendor")
+if os.path.isdir(_vendor) and _vendor not in sys.path:
+    sys.path.insert(0, _vendor)
 
 
 def _in_krita() -> bool:
