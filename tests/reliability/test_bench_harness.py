@@ -1,0 +1,61 @@
+"""The benchmark harness itself: `paintboard bench` runs end to end on tiny inputs and writes a
+report with the fields the docs quote (so a refactor cannot silently break the figures' source).
+No timing is asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from paintboard import benchmark as bm
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_bench_cli_report(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "paintboard.cli", "bench", "--models", "tiny,tiny@t1+passive",
+         "--sizes", "64", "--batch", "1,2", "--repeats", "2", "--threads", "1",
+         "--variants", "channels_last,inference_mode", "--json", str(out)],
+        capture_output=True, text=True, timeout=300, cwd=REPO,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(out.read_text())
+    cells = report["generator"]["cells"]
+    assert len(cells) == 2 * 2 * 2  # models × variants × batches
+    for c in cells:
+        assert c["n"] == 2 and c["ms_per_image_median"] > 0 and c["peak_rss_mb"] > 0
+        assert c["ms_per_image_p95"] >= c["ms_per_image_median"]
+    whats = {r["what"] for r in report["generator"]["ratios"]}
+    assert "tiny@t1+passive/tiny" in whats and "inference_mode/channels_last" in whats
+    assert "ratios" in proc.stdout
+
+
+def test_parse_spec() -> None:
+    model, threads, env = bm.parse_spec("spade@t3+passive", None)
+    assert (model, threads, env["OMP_WAIT_POLICY"]) == ("spade", 3, "PASSIVE")
+    model, threads, _ = bm.parse_spec("shipped", 2)
+    assert (model, threads) == ("shipped", 2)
+
+
+def test_unknown_variant_is_a_clear_error() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "paintboard.cli", "bench", "--variants", "turbo"],
+        capture_output=True, text=True, timeout=60, cwd=REPO,
+    )  # fmt: skip
+    assert proc.returncode == 2 and "turbo" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("size", [16, 100])
+def test_synthetic_document_uses_palette_colours_only(size: int) -> None:
+    from paintboard import labels
+
+    lab, strokes = bm.synthetic_document(size, size, seed=1)
+    dec = labels.decode_labels(lab)
+    assert dec.unknown_pixels == 0 and dec.snapped == 0 and dec.index.all()
+    assert strokes.shape == (size, size, 4)
