@@ -32,6 +32,17 @@ LABELS, STROKES, HISTORY, LIVE = "labels", "color strokes", "Paintboard history"
 RGBA_PROFILE = "sRGB-elle-V2-srgbtrc.icc"
 
 
+def check_size(width: int, height: int) -> None:
+    """Refuse a canvas the backend would refuse, before reading gigabytes of pixels from it."""
+    side = max(width, height)
+    if side > protocol.MAX_SIDE or width * height > protocol.MAX_PIXELS:
+        raise DocumentError(
+            f"the image is {width}×{height}; Paintboard works up to {protocol.MAX_SIDE} px a side "
+            f"and {protocol.MAX_PIXELS // 1_000_000} M pixels. Scale or crop a copy "
+            "(Image ▸ Scale Image To New Size) and draw there."
+        )
+
+
 def node_id(node: Any) -> str:
     u = node.uniqueId()
     return u.toString() if hasattr(u, "toString") else str(u)
@@ -183,6 +194,7 @@ class PaintboardDocument:
         converted and read, then closed, so the user's document stays as it was.
         """
         w, h = self.width, self.height
+        check_size(w, h)
         labels, strokes = self._require(LABELS), self._require(STROKES)
         if self.is_rgba8:
             return Inputs(w, h, bytes(labels.pixelData(0, 0, w, h)),

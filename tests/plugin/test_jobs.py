@@ -142,3 +142,17 @@ def test_foreground_colour_is_bgra_components(fresh_krita):
     assert pd.set_foreground((255, 0, 51))
     comps = fresh_krita.activeWindow().activeView().foreground.components
     assert comps == [0.2, 0.0, 1.0, 1.0]
+
+
+def test_huge_canvas_refused_before_any_pixel_is_read(fresh_krita, fake_backend):
+    fb = fake_backend()
+    doc, pdoc, conn, model = setup(fresh_krita, fb)
+    doc._w, doc._h = 20000, 20000  # the stand-in never allocates for this: only sizes change
+    reads = []
+    for node in doc.rootNode().childNodes():
+        orig = node.pixelData
+        node.pixelData = lambda *a, _o=orig: reads.append(a) or _o(*a)
+    assert model.draw(seed=1) is None
+    assert reads == []
+    assert "20000×20000" in model.status and "8192" in model.status
+    assert model.history.entries == []
