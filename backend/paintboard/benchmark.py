@@ -394,18 +394,21 @@ def worker_main(argv: list[str]) -> int:
 
 
 def parse_spec(spec: str, threads: int | None) -> tuple[str, int | None, dict[str, str]]:
-    """``MODEL[@tN][+passive]`` → (model, threads, environment for the worker).
+    """``MODEL[@tN][+passive|+active]`` → (model, threads, environment for the worker).
 
     ``@tN`` runs that worker with N torch threads; ``+passive`` sets ``OMP_WAIT_POLICY=PASSIVE``
-    (OpenMP threads sleep instead of spinning at barriers), which has to be in the environment
-    before torch is imported, hence a separate process.  So thread settings can be compared
-    interleaved in one run: ``--models shipped@t1,shipped@t2,shipped@t2+passive``.
+    (OpenMP threads sleep instead of spinning at barriers) and ``+active`` sets ``ACTIVE`` (they
+    spin: OpenMP's own default), which has to be in the environment before torch is imported,
+    hence a separate process.  Without either the worker inherits this process's value, which
+    ``import paintboard`` defaults to PASSIVE (what the Engine runs with).  So thread settings can
+    be compared interleaved in one run: ``--models shipped@t1,shipped@t2+active,shipped@t2``.
     """
     env = dict(os.environ)
     model = spec
-    if "+passive" in model:
-        model = model.replace("+passive", "")
-        env["OMP_WAIT_POLICY"] = "PASSIVE"
+    for suffix, policy in (("+passive", "PASSIVE"), ("+active", "ACTIVE")):
+        if suffix in model:
+            model = model.replace(suffix, "")
+            env["OMP_WAIT_POLICY"] = policy
     if "@t" in model:
         model, _, n = model.partition("@t")
         threads = int(n)

@@ -39,6 +39,9 @@ def test_bench_cli_report(tmp_path: Path) -> None:
 def test_parse_spec() -> None:
     model, threads, env = bm.parse_spec("spade@t3+passive", None)
     assert (model, threads, env["OMP_WAIT_POLICY"]) == ("spade", 3, "PASSIVE")
+    # `import paintboard` defaults the policy to PASSIVE, so spinning needs its own suffix
+    model, threads, env = bm.parse_spec("shipped@t2+active", None)
+    assert (model, threads, env["OMP_WAIT_POLICY"]) == ("shipped", 2, "ACTIVE")
     model, threads, _ = bm.parse_spec("shipped", 2)
     assert (model, threads) == ("shipped", 2)
 
