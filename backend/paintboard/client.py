@@ -138,7 +138,11 @@ class Client:
         retries: int | None = None,
         **fields: Any,
     ) -> tuple[dict[str, Any], list[bytes]]:
-        """Send one request Lazy-Pirate style; return (ok header, buffers) or raise ClientError."""
+        """Send one request Lazy-Pirate style; return (ok header, buffers) or raise ClientError.
+
+        On the final timeout the socket is replaced (see :meth:`reconnect`), so nothing of this
+        request, nor any async request still pending, reaches a backend that comes back later.
+        """
         timeout = self.timeout if timeout is None else float(timeout)
         retries = self.retries if retries is None else int(retries)
         for attempt in range(retries + 1):
@@ -160,6 +164,10 @@ class Client:
                 if reply_id in self._pending:  # an async reply: keep it for recv()
                     self._inbox.append(got)
                 # anything else is a stale reply to an earlier attempt: drop it
+        # The last attempt is still queued in the DEALER when no backend took it (backend dead):
+        # a backend restarted on the same port would get it first and compute a request nobody
+        # waits for any more.  A fresh socket (the old one closed with LINGER 0) drops it.
+        self.reconnect()
         raise ClientError(
             protocol.E_TIMEOUT,
             f"backend at {self.endpoint} did not answer within {timeout:g}s "

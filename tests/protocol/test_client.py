@@ -151,3 +151,22 @@ def test_sync_request_keeps_async_replies_for_recv(router) -> None:
         assert c.ping()["id"] != first
         got = c.recv(1)
         assert got is not None and got[0]["id"] == first and got[0]["first"] is True
+
+
+def test_timed_out_request_is_not_delivered_to_a_restarted_backend(router) -> None:
+    """Backend dead: the client's last attempt waits in its DEALER queue.  After the timeout a
+    backend started on the same port must not receive that stale request (it would compute it
+    for nobody before the user's next one), only the next request."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    endpoint = f"tcp://127.0.0.1:{port}"
+    with Client(endpoint, timeout=0.2, retries=1) as c:
+        with pytest.raises(ClientError) as info:
+            c.ping(timeout=0.2)
+        assert info.value.code == P.E_TIMEOUT
+        r = router(lambda n, h: [pong(h)], port=port)
+        time.sleep(1.0)  # ample time for a queued message to be flushed to the new peer
+        assert r.seen == []
+        reply = c.ping(timeout=2, retries=0)
+    assert [h["id"] for _, h in r.seen] == [reply["id"]]
