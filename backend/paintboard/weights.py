@@ -1,13 +1,16 @@
 """Generator weights: safetensors (tensors + config/palette in the header) + a JSON model card.
 
-Never pickle: a weights file is data, so a tampered file can at worst fail to load.  Every failure
-is a :class:`WeightsError` whose message names the file and says what to do, because this is
-the first thing a new user meets when a download went wrong.
+Never pickle: a weights file is data, so a tampered file can at worst fail to load.  The card
+records the file's sha256, because safetensors would load altered tensor data silently.  Every
+failure is a :class:`WeightsError` whose message names the file and says what to do, because
+this is the first thing a new user meets when a download went wrong.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,9 @@ ENV_WEIGHTS = "PAINTBOARD_WEIGHTS"
 FORMAT = "paintboard-generator"
 FORMAT_VERSION = "1"
 REPO_ROOT = Path(__file__).resolve().parents[2]
+CARD_SHA256 = "sha256"  # card key: sha256 of the whole .safetensors file (hex)
+
+log = logging.getLogger(__name__)
 
 
 class WeightsError(Exception):
@@ -48,11 +54,25 @@ def _atomic_write(path: Path, write) -> None:
     os.replace(tmp, path)
 
 
+def file_sha256(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes.
+
+    safetensors has no checksum of its own: a flipped byte in the tensor data loads fine and
+    silently changes the pictures.  The card carries this digest so such a file is refused.
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def save_generator(path: str | Path, netG: Generator, cfg: ModelConfig, card: dict) -> None:
     """Write ``path`` (.safetensors) and its card (.json), both atomically.
 
     The config, palette and protocol version are forced from the code, so a card can never
-    describe another network than the tensors it sits beside.
+    describe another network than the tensors it sits beside; the card also records the
+    tensors file's sha256, checked by :func:`load_generator`.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,6 +94,7 @@ def save_generator(path: str | Path, netG: Generator, cfg: ModelConfig, card: di
         "trained": json.dumps(bool(full_card["trained"])),
     }
     _atomic_write(path, lambda p: save_file(tensors, str(p), metadata=metadata))
+    full_card[CARD_SHA256] = file_sha256(path)
     text = json.dumps(full_card, indent=2, sort_keys=True) + "\n"
     _atomic_write(card_path(path), lambda p: p.write_text(text, encoding="utf-8"))
 
@@ -127,6 +148,33 @@ def read_card(path: str | Path, cfg: ModelConfig) -> dict:
     return card
 
 
+def verify_checksum(path: str | Path, card: dict) -> None:
+    """Refuse a tensors file whose sha256 differs from the one its card records.
+
+    A card without the key (exported before checksums existed) is accepted with a warning.
+    """
+    path = Path(path)
+    expected = card.get(CARD_SHA256)
+    if expected is None:
+        log.warning(
+            "weights file %s: its model card %s records no sha256, so a modified or corrupted "
+            "file cannot be detected (exported by an older version); re-export it to add one",
+            path,
+            card_path(path).name,
+        )
+        return
+    try:
+        actual = file_sha256(path)
+    except OSError as exc:
+        raise _fail(path, f"cannot be read ({exc})") from None
+    if not isinstance(expected, str) or actual != expected.strip().lower():
+        raise _fail(
+            path,
+            "does not match its model card's checksum: the file was modified or corrupted",
+            "re-download or re-export it (paintboard train writes weights with their card)",
+        )
+
+
 def load_generator(
     path: str | Path, device: str | torch.device = "cpu"
 ) -> tuple[Generator, ModelConfig, dict]:
@@ -150,5 +198,6 @@ def load_generator(
             f"tensors do not match its config '{cfg.name}' (missing {missing}, "
             f"unexpected {extra}, wrong shape {shapes})",
         )
+    verify_checksum(path, card)
     netG.load_state_dict(tensors, strict=True)
     return netG.to(device).eval(), cfg, card

@@ -119,3 +119,48 @@ def test_default_weights_path(monkeypatch, tmp_path):
     assert (p.parent.parent / "pyproject.toml").is_file()
     monkeypatch.setenv("PAINTBOARD_WEIGHTS", str(tmp_path / "x.safetensors"))
     assert weights.default_weights_path() == tmp_path / "x.safetensors"
+
+
+def test_card_records_the_file_checksum(saved):
+    path, _, _ = saved
+    card = json.loads(weights.card_path(path).read_text())
+    assert card[weights.CARD_SHA256] == weights.file_sha256(path)
+
+
+def test_flipped_byte_in_tensor_data_is_refused(saved):
+    """safetensors has no checksum: one flipped byte in the data loads fine and changes the
+    pictures unless the card's sha256 catches it."""
+    path, _, _ = saved
+    data = bytearray(path.read_bytes())
+    header_len = int.from_bytes(data[:8], "little")
+    at = 8 + header_len + (len(data) - 8 - header_len) // 2  # inside the tensor data region
+    data[at] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(WeightsError) as info:
+        load_generator(path)
+    msg = str(info.value)
+    assert str(path) in msg
+    assert "does not match its model card's checksum: the file was modified or corrupted" in msg
+    assert "re-download or re-export" in msg
+
+
+def test_card_without_checksum_loads_with_a_warning(saved, caplog):
+    """Cards written before checksums existed still load (older exports), but say so."""
+    path, net, cfg = saved
+    card_file = weights.card_path(path)
+    card = json.loads(card_file.read_text())
+    del card[weights.CARD_SHA256]
+    card_file.write_text(json.dumps(card))
+    with caplog.at_level("WARNING", logger="paintboard.weights"):
+        load_generator(path)
+    assert any(str(path) in r.getMessage() and "sha256" in r.getMessage() for r in caplog.records)
+
+
+def test_checksum_of_another_file_is_refused(saved):
+    path, _, _ = saved
+    card_file = weights.card_path(path)
+    card = json.loads(card_file.read_text())
+    card[weights.CARD_SHA256] = "0" * 64
+    card_file.write_text(json.dumps(card))
+    with pytest.raises(WeightsError, match="checksum"):
+        load_generator(path)
