@@ -11,9 +11,12 @@ Why it is built this way:
 * **Bounded.**  Paper-size SPADE takes seconds per 256² image on a CPU; repeats are capped by a
   per-cell time budget and a batch whose warm-up call alone would exceed ``max_call_s`` is
   skipped (and said so) instead of silently taking many minutes.
-* **Variants** (``channels_last`` = what ``inference.Engine`` does, ``inference_mode`` =
-  contiguous tensors, ``no_grad``, ``bf16`` autocast, ``compile``) run in the same worker,
-  interleaved too, to decide what ``inference.Engine`` should keep.
+* **Variants** (``engine`` = exactly what ``inference.Engine`` does: channels_last tensors,
+  ``inference_mode`` and the precision ``inference.resolve_precision`` picks for the device, so
+  bf16 autocast on a CPU with native bf16 unless ``PAINTBOARD_FP32=1``; ``channels_last`` = the
+  same in fp32; ``inference_mode`` = contiguous fp32 tensors, ``no_grad``, ``bf16`` autocast,
+  ``compile``) run in the same worker, interleaved too, to decide what ``inference.Engine``
+  should keep.
 
 The e2e benchmark and the reliability scripts share :class:`ServerProcess` (a real
 ``paintboard serve`` child on a free loopback port) and :func:`synthetic_document`.
@@ -43,10 +46,11 @@ from paintboard import palette, protocol
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_WEIGHTS = REPO_ROOT / "weights" / "small.safetensors"
-VARIANTS = ("channels_last", "inference_mode", "no_grad", "bf16", "compile", "fp16")
-# Variants built on channels_last, which inference.Engine already uses (the reference): bf16 and
-# compile are then measured as "what they add to the shipped path".
-CHANNELS_LAST = ("channels_last", "bf16", "compile", "fp16")
+VARIANTS = ("engine", "channels_last", "inference_mode", "no_grad", "bf16", "compile", "fp16")
+# Variants built on channels_last, which inference.Engine uses: channels_last (fp32) is the
+# reference, bf16 and compile are then measured as "what they add to it".  `engine` is
+# channels_last plus the Engine's own precision choice (see _Runner.autocast).
+CHANNELS_LAST = ("engine", "channels_last", "bf16", "compile", "fp16")
 LOOPBACK = "127.0.0.1"
 
 
@@ -303,6 +307,20 @@ class _Runner:
         self.load_s = time.perf_counter() - t0
         self.prepared: dict[str, Any] = {}
         self.inputs: dict[tuple[int, int, str], tuple[Any, ...]] = {}
+        from paintboard.inference import resolve_precision
+
+        # what inference.Engine(device=...) would run with here (auto, PAINTBOARD_FP32 honoured)
+        self.engine_precision = resolve_precision(torch.device(device), "auto")
+
+    def autocast(self, variant: str) -> Any:
+        from paintboard.inference import autocast
+
+        torch = self.torch
+        if variant == "engine":
+            return autocast(torch.device(self.device), self.engine_precision)
+        if variant == "bf16":
+            return autocast(torch.device(self.device), "bf16")
+        return contextlib.nullcontext()
 
     def net_for(self, variant: str) -> Any:
         if variant not in self.prepared:
@@ -337,9 +355,7 @@ class _Runner:
         net = self.net_for(variant)
         latent, labels, maps, noise = self.inputs_for(size, batch, variant)
         ctx: Any = torch.no_grad() if variant == "no_grad" else torch.inference_mode()
-        amp: Any = contextlib.nullcontext()
-        if variant == "bf16":
-            amp = torch.autocast(device_type=torch.device(self.device).type, dtype=torch.bfloat16)
+        amp = self.autocast(variant)
         sync = torch.cuda.synchronize if self.device.startswith("cuda") else (lambda: None)
         sync()
         t0 = time.perf_counter()
@@ -372,6 +388,7 @@ def worker_main(argv: list[str]) -> int:
         "rss_kb": proc_rss_kb(os.getpid())[0],
         "threads": runner.torch.get_num_threads(),
         "device": device,
+        "engine_precision": runner.engine_precision,
     }
     out.write(json.dumps(hello) + "\n")
     out.flush()
@@ -530,7 +547,8 @@ def bench_generators(
             log(
                 f"  {spec}: {h['name']}, {h['params'] / 1e6:.2f} M params, "
                 f"load {h['load_s']:.2f} s, RSS after load {h['rss_kb'] / 1024:.0f} MB, "
-                f"{h['threads']} threads on {h['device']}"
+                f"{h['threads']} threads on {h['device']}, variant engine = "
+                f"{h.get('engine_precision', '?')}"
             )
         batch1_s: dict[tuple[str, str, int], float] = {}
         for size in sorted(sizes):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from paintboard import protocol
+from paintboard import inference, protocol
 from paintboard.device import select_device
 from paintboard.inference import Cancelled, Engine, InputError
 from paintboard.nets import PRESETS, Generator
@@ -14,7 +14,7 @@ from paintboard.weights import save_generator
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory) -> Engine:
+def tiny_weights(tmp_path_factory):
     cfg = PRESETS["tiny"]
     torch.manual_seed(0)
     net = Generator(cfg)
@@ -24,7 +24,12 @@ def engine(tmp_path_factory) -> Engine:
                 p[:, : cfg.label_nc].normal_(0, 0.5)
     path = tmp_path_factory.mktemp("w") / "tiny.safetensors"
     save_generator(path, net, cfg, {"trained": False})
-    return Engine(path, device="cpu")
+    return path
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_weights) -> Engine:
+    return Engine(tiny_weights, device="cpu")
 
 
 def scene(h: int, w: int) -> np.ndarray:
@@ -141,3 +146,64 @@ def test_select_device(monkeypatch):
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA is not available"):
             select_device("cuda")
+
+
+# ---- precision ---------------------------------------------------------------------------------
+
+
+def _autocast_seen(eng: Engine) -> list[tuple[bool, torch.dtype]]:
+    """Record, at every generator forward, whether CPU autocast is on and with which dtype."""
+    seen: list[tuple[bool, torch.dtype]] = []
+    eng.netG.register_forward_pre_hook(
+        lambda *_: seen.append((torch.is_autocast_enabled("cpu"), torch.get_autocast_dtype("cpu")))
+    )
+    return seen
+
+
+def test_precision_auto_fp32_bf16(tiny_weights, monkeypatch):
+    monkeypatch.delenv(inference.ENV_FP32, raising=False)
+    auto = Engine(tiny_weights, device="cpu")
+    expected = "bf16" if inference.cpu_has_native_bf16() else "fp32"
+    assert auto.precision == expected and auto.info()["precision"] == expected
+    fp32 = Engine(tiny_weights, device="cpu", precision="fp32")
+    bf16 = Engine(tiny_weights, device="cpu", precision="bf16")
+    assert (fp32.info()["precision"], bf16.info()["precision"]) == ("fp32", "bf16")
+    seen32, seen16 = _autocast_seen(fp32), _autocast_seen(bf16)
+    img, strokes = scene(96, 128), dab(96, 128, 10, 20)
+    a = fp32.generate(img, strokes, seed=5, size=96).image
+    b = bf16.generate(img, strokes, seed=5, size=96).image
+    assert seen32 == [(False, seen32[0][1])] and seen16 == [(True, torch.bfloat16)]
+    # bf16 is a speed change, not a different picture
+    assert a.shape == b.shape and b.dtype == np.uint8
+    assert np.abs(a.astype(np.int16) - b.astype(np.int16)).mean() <= 2
+    c = auto.generate(img, strokes, seed=5, size=96).image
+    assert np.abs(a.astype(np.int16) - c.astype(np.int16)).mean() <= 2
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_same_seed_same_bytes_in_each_precision(tiny_weights, monkeypatch, precision):
+    monkeypatch.delenv(inference.ENV_FP32, raising=False)
+    eng = Engine(tiny_weights, device="cpu", precision=precision)
+    img, strokes = scene(80, 64), dab(80, 64, 30, 30)
+    first = eng.generate(img, strokes, seed=11, size=64).image
+    assert np.array_equal(first, eng.generate(img, strokes, seed=11, size=64).image)
+
+
+def test_paintboard_fp32_env_forces_fp32(tiny_weights, monkeypatch):
+    monkeypatch.setenv(inference.ENV_FP32, "1")
+    eng = Engine(tiny_weights, device="cpu", precision="bf16")
+    assert eng.precision == "fp32" and eng.info()["precision"] == "fp32"
+    seen = _autocast_seen(eng)
+    eng.generate(scene(64, 64), None, size=64)
+    assert seen and not seen[0][0]
+    assert inference.resolve_precision(torch.device("cpu"), "auto") == "fp32"
+
+
+def test_precision_resolution(monkeypatch):
+    monkeypatch.delenv(inference.ENV_FP32, raising=False)
+    assert inference.resolve_precision(torch.device("cuda"), "auto") == "fp16"
+    assert inference.resolve_precision(torch.device("mps"), "auto") == "fp32"
+    with pytest.raises(ValueError, match="unknown precision"):
+        inference.resolve_precision(torch.device("cpu"), "int8")
+    with pytest.raises(ValueError, match="not supported on mps"):
+        inference.resolve_precision(torch.device("mps"), "bf16")

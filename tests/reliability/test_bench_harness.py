@@ -62,3 +62,25 @@ def test_synthetic_document_uses_palette_colours_only(size: int) -> None:
     dec = labels.decode_labels(lab)
     assert dec.unknown_pixels == 0 and dec.snapped == 0 and dec.index.all()
     assert strokes.shape == (size, size, 4)
+
+
+@pytest.mark.parametrize("force_fp32", [False, True])
+def test_engine_variant_runs_what_the_engine_runs(monkeypatch, force_fp32: bool) -> None:
+    """The default variant `engine` must measure the Engine's own precision choice (bf16
+    autocast on a CPU with native bf16, PAINTBOARD_FP32 honoured), not a fixed fp32 path."""
+    import torch
+    from paintboard.inference import ENV_FP32, Engine
+
+    if force_fp32:
+        monkeypatch.setenv(ENV_FP32, "1")
+    else:
+        monkeypatch.delenv(ENV_FP32, raising=False)
+    runner = bm._Runner("tiny", "cpu", None)
+    engine = Engine(device="cpu")  # shipped weights: the precision depends on the device only
+    assert runner.engine_precision == engine.precision
+    with runner.autocast("engine"):
+        on = torch.is_autocast_enabled("cpu")
+    assert on == (engine.precision != "fp32")
+    with runner.autocast("channels_last"):
+        assert not torch.is_autocast_enabled("cpu")
+    assert bm.VARIANTS[0] == "engine" and runner.call(64, 1, "engine") > 0

@@ -35,11 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="cpu", help="cpu, cuda, mps (default cpu)")
     parser.add_argument(
         "--variants",
-        default="channels_last",
-        help="comma list of channels_last (= what inference.Engine does: inference_mode + "
-        "channels_last), inference_mode (contiguous), no_grad, bf16, compile, fp16 (GPU); "
-        "compared interleaved in the same worker; the first is the reference "
-        "(default %(default)s)",
+        default="engine",
+        help="comma list of engine (= exactly what inference.Engine does: inference_mode + "
+        "channels_last + its precision, bf16 autocast on a CPU with native bf16 unless "
+        "PAINTBOARD_FP32=1), channels_last (the same in fp32), inference_mode (contiguous fp32), "
+        "no_grad, bf16, compile, fp16 (GPU); compared interleaved in the same worker; the first "
+        "is the reference (default %(default)s)",
     )
     parser.add_argument(
         "--cell-budget-s",

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"model:    {info['model']}  ({info['params']:,} parameters)")
     print(f"trained:  {'yes' if info['trained'] else 'NO (untrained placeholder weights)'}")
     print(f"weights:  {info['weights']}")
-    print(f"device:   {info['device']}")
+    print(f"device:   {info['device']} ({info['precision']}; PAINTBOARD_FP32=1 forces fp32)")
     cfg = info["config"]
     print("config:   " + ", ".join(f"{k}={v}" for k, v in cfg.items() if k != "name"))
     print("palette (paint the labels layer with exactly these colours):")
