@@ -16,6 +16,9 @@ from . import protocol
 
 log = logging.getLogger(__name__)
 
+_Z85 = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                 ".-:+=^!/*?&<>()[]{}@%$#")
+
 
 class CurveKeys:
     """CURVE keys for a remote backend: the server's public key and this client's key pair."""
@@ -27,22 +30,49 @@ class CurveKeys:
 
     @classmethod
     def load(cls, server_key: str, client_key_file: str) -> CurveKeys:
-        """``server_key``: a key file or Z85 text; ``client_key_file``: a zmq.auth secret file."""
+        """``server_key``: a key file or Z85 text; ``client_key_file``: a zmq.auth secret file.
+
+        Raises ValueError naming the file and the fix: these messages are shown as they are in
+        the settings dialog and the status line, so "Invalid certificate file" is not enough.
+        """
         import zmq.auth
 
+        server_key, client_key_file = server_key.strip(), client_key_file.strip()
+        if not server_key or not client_key_file:
+            raise ValueError("both the server public key and the client key file are needed")
         if Path(server_key).is_file():
-            server_public, _ = zmq.auth.load_certificate(server_key)
+            try:
+                server_public, _ = zmq.auth.load_certificate(server_key)
+            except (OSError, ValueError) as exc:
+                raise ValueError(f"{server_key} is not a CURVE key file: {exc}") from None
         else:
-            server_public = server_key.strip().encode("ascii")
-        client_public, client_secret = zmq.auth.load_certificate(client_key_file)
+            server_public = server_key.encode("ascii", "replace")
+            if len(server_key) != 40 or any(c not in _Z85 for c in server_key):
+                raise ValueError(
+                    f"server key {server_key!r} is neither an existing file nor a 40-character "
+                    "Z85 key; pick the server's server.key file")
+        if not Path(client_key_file).is_file():
+            raise ValueError(f"client key file {client_key_file} not found")
+        try:
+            client_public, client_secret = zmq.auth.load_certificate(client_key_file)
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{client_key_file} is not a CURVE key file: {exc}") from None
         if not client_secret:
-            raise ValueError(f"{client_key_file} holds no secret key")
+            raise ValueError(f"{client_key_file} holds no secret key; pick the client's "
+                             "*.key_secret file, not the public *.key")
+        if not server_public:
+            raise ValueError(f"{server_key} holds no public key")
         return cls(server_public, client_public, client_secret)
 
 
 def is_loopback(endpoint: str) -> bool:
-    host = endpoint.split("://", 1)[-1].rsplit(":", 1)[0].strip("[]")
-    return endpoint.startswith("ipc://") or host in ("127.0.0.1", "localhost", "::1")
+    """ipc, or tcp to a loopback host (the same rule the settings dialog and backend use)."""
+    from .settings import is_loopback_host
+
+    if endpoint.startswith("ipc://"):
+        return True
+    host = endpoint.split("://", 1)[-1].rsplit(":", 1)[0]
+    return is_loopback_host(host)
 
 
 def endpoint_port(endpoint: str) -> int:

@@ -12,10 +12,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..settings import Settings
+from ..settings import BACKEND_KEYS, CONNECTION_KEYS, Settings, uses_curve
 from ..signals import Signal
 from ..transport import CurveKeys, endpoint_port, is_loopback
-from .backend_process import STARTUP_GRACE_S, BackendError, BackendProcess, port_is_free
+from .backend_process import (
+    STARTUP_GRACE_S,
+    BackendError,
+    BackendProcess,
+    BackendState,
+    port_is_free,
+)
 from .connection import Connection
 from .jobs import DocumentModel
 
@@ -35,23 +41,36 @@ class Root:
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
-        """Auto-start the local backend (when configured) and connect; never raises."""
+        """Auto-start the local backend (when configured) and connect; never raises.
+
+        A backend process that is already running is kept (``apply_settings`` reconnects
+        without paying the model-loading time again when only the keys changed).
+        """
         endpoint = self.settings.get("endpoint")
         curve = None
-        if not is_loopback(endpoint):
+        values = {key: self.settings.get(key) for key in CONNECTION_KEYS}
+        if uses_curve(values) or not is_loopback(endpoint):
             try:
                 curve = CurveKeys.load(self.settings.get("curve_server_key"),
                                        self.settings.get("curve_client_key"))
             except Exception as exc:
                 self.connection.endpoint = endpoint
                 self.connection.set_error(
-                    f"{endpoint} is not a local address and needs CURVE keys: {exc}")
+                    f"{endpoint} needs CURVE keys (Backend… settings): {exc}")
                 return
         self.connection.no_answer_reason = ""
+        if curve is not None:
+            self.connection.no_answer_reason = (
+                f"No answer from {endpoint}: the backend is down or unreachable, or it does not "
+                "accept these CURVE keys (check the server key, and that this client's public "
+                "key is in the server's clients/ folder).")
         grace = 0.0
         if self.settings.get("autostart") and is_loopback(endpoint):
             port = endpoint_port(endpoint)
-            if not port_is_free(port):
+            running = self.backend is not None and self.backend.state is BackendState.running
+            if running and self.backend is not None and self.backend.port == port:
+                grace = max(0.0, self.backend.started_at + STARTUP_GRACE_S - self.clock())
+            elif not port_is_free(port):
                 # Perhaps our own backend from an earlier session: ping decides.
                 self.connection.no_answer_reason = (
                     f"Port {port} is busy but nothing answers as a Paintboard backend there; "
@@ -66,6 +85,9 @@ class Root:
                     self.connection.endpoint = endpoint
                     self.connection.set_error(str(exc))
                     return
+        # Set explicitly: Connection.connect keeps its old keys when given None, and a switch
+        # from a remote backend back to the local one must drop them.
+        self.connection.curve = curve
         self.connection.connect(endpoint, curve)
         self.connection.grace_until = self.clock() + grace
         if grace:
@@ -75,6 +97,20 @@ class Root:
         self.stop_backend()
         self.connection.close(reason="")
         self.start()
+
+    def apply_settings(self, changed: set[str]) -> None:
+        """The settings dialog saved: act on what changed, and on nothing else.
+
+        Address, autostart or backend command → stop the local backend and start over (a new
+        port or a remote backend must not leave the old child running). Only the CURVE keys →
+        a fresh socket with the running backend kept. Anything else (working size, timeouts)
+        is read live through ``settings.get`` and needs no restart.
+        """
+        if changed & BACKEND_KEYS:
+            self.retry()
+        elif changed & CONNECTION_KEYS:
+            self.connection.close(reason="")
+            self.start()
 
     def stop_backend(self) -> None:
         if self.backend is not None:

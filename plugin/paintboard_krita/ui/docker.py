@@ -32,6 +32,7 @@ from ..settings import user_data_dir
 from .history import THUMB, HistoryWidget
 from .images import bgra_from_qimage, qimage_from_bgra
 from .palette import PaletteWidget
+from .settings_dialog import SettingsDialog
 from .templates import TemplatesWidget
 
 log = logging.getLogger(__name__)
@@ -74,9 +75,14 @@ class PaintboardDocker(DockWidget):
         self.retry = QPushButton("Retry")
         self.retry.setToolTip("Restart the local backend / reconnect")
         self.retry.clicked.connect(self.app.root.retry)
+        self.backend_btn = QPushButton("Backend…")
+        self.backend_btn.setToolTip("Backend address, local start, CURVE keys for a remote "
+                                    "backend, working size")
+        self.backend_btn.clicked.connect(self.open_settings)
         status.addWidget(self.light, 0, Qt.AlignTop)
         status.addWidget(self.status, 1)
         status.addWidget(self.retry, 0, Qt.AlignTop)
+        status.addWidget(self.backend_btn, 0, Qt.AlignTop)
         v.addLayout(status)
 
         self.setup_btn = QPushButton("Set up layers")
@@ -214,6 +220,14 @@ class PaintboardDocker(DockWidget):
         self.history.show_model(model, thumb)
 
     # -- actions -------------------------------------------------------------------------------
+    def open_settings(self) -> SettingsDialog:
+        """Modeless, so Krita and the status light keep running while the user types a path."""
+        dialog = SettingsDialog(self.app.settings, self.app.root.apply_settings, self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _result: self.refresh_status())
+        dialog.show()
+        return dialog
+
     def _setup(self) -> None:
         if Krita.instance().activeDocument() is None:
             self._on_status("Open or create a document first", True)
