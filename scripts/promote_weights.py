@@ -1,0 +1,54 @@
+"""Promote a training run's exported EMA generator to the shipped ``weights/`` folder.
+
+Why a script: the shipped card must carry what a user needs to trust the file — data, steps,
+wall time, the training phases and the ``paintboard eval`` results — and the tensors must be
+re-saved through :func:`paintboard.weights.save_generator` so the card's sha256 matches.
+
+    python scripts/promote_weights.py runs/small/weights/small.safetensors \
+        --eval runs/final_eval_128/results.json --eval runs/final_eval_256/results.json \
+        --phase "64 px: steps 0-4873" --phase "128 px: steps 4873-N" -o weights/small.safetensors
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from paintboard.weights import load_generator, save_generator
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("source", help="exported .safetensors of a run (its card sits beside it)")
+    p.add_argument("-o", "--out", default="weights/small.safetensors")
+    p.add_argument("--eval", action="append", default=[], help="paintboard eval results.json")
+    p.add_argument("--phase", action="append", default=[], help="a line describing a phase")
+    p.add_argument("--data-card", help="the training set's card.json (paintboard synth)")
+    args = p.parse_args(argv)
+
+    netG, cfg, card = load_generator(args.source)
+    card = dict(card)
+    card["trained"] = True
+    training = dict(card.get("training", {}))
+    if args.phase:
+        training["phases"] = args.phase
+    if args.data_card:
+        data = json.loads(Path(args.data_card).read_text())
+        keys = ("count", "size", "seeds", "generator", "generator_version", "attribution")
+        training["data_card"] = {k: data[k] for k in keys if k in data}
+    card["training"] = training
+    metrics = {}
+    for path in args.eval:
+        res = json.loads(Path(path).read_text())
+        size = res.get("held_out", {}).get("size", Path(path).parent.name)
+        metrics[f"eval_{size}px"] = res
+    card["metrics"] = metrics
+    save_generator(args.out, netG, cfg, card)
+    load_generator(args.out)  # proves the checksum and config round-trip
+    print(f"wrote {args.out} and its card")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
