@@ -301,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
 
-    from paintboard.benchmark import ServerProcess
+    from paintboard.bench import ServerProcess
 
     def log(msg: str) -> None:
         print(msg, flush=True)

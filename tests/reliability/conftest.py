@@ -15,7 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from paintboard.benchmark import ServerProcess
+from paintboard.bench import ServerProcess
 
 REPO = Path(__file__).resolve().parents[2]
 SERVE_ARGS = ["--device", "cpu", "--threads", "1"]

@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from paintboard import benchmark as bm
+from paintboard import bench as bm
+from paintboard.bench.worker import _Runner
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -75,7 +76,7 @@ def test_engine_variant_runs_what_the_engine_runs(monkeypatch, force_fp32: bool)
         monkeypatch.setenv(ENV_FP32, "1")
     else:
         monkeypatch.delenv(ENV_FP32, raising=False)
-    runner = bm._Runner("tiny", "cpu", None)
+    runner = _Runner("tiny", "cpu", None)
     engine = Engine(device="cpu")  # shipped weights: the precision depends on the device only
     assert runner.engine_precision == engine.precision
     with runner.autocast("engine"):

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from paintboard import protocol
-from paintboard.benchmark import ServerProcess, rgba_to_wire, synthetic_document
+from paintboard.bench import ServerProcess, rgba_to_wire, synthetic_document
 from paintboard.client import Client, ClientError
 
 pytestmark = pytest.mark.slow

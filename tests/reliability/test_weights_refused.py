@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from paintboard.benchmark import free_port, synthetic_document
+from paintboard.bench import free_port, synthetic_document
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,7 +9,6 @@ with a 1024² document, split into encode, transfer, features, generation and re
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -65,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from paintboard import benchmark as bm
+    from paintboard import bench as bm
 
     def log(msg: str) -> None:
         print(msg, flush=True)
@@ -92,19 +91,7 @@ def run(args: argparse.Namespace) -> int:
             log=log,
         )
         report["generator"] = gen
-        log("== ratios (median ms/image; >1 means slower than the reference)")
-        for r in gen["ratios"]:
-            who = r.get("model", r.get("variant"))
-            log(f"  {r['what']:>28s} [{who}] {r['size']:5d}² b{r['batch']}: {r['ratio']:7.2f}×")
-        for c in gen["cells"]:
-            if c["model"] == models[0] and c["size"] == 256 and c["batch"] == 1 and c["n"]:
-                ok = "meets" if c["ms_per_image_median"] <= 77 else "misses"
-                log(
-                    f"  goal ≤ 77 ms per 256² image: {c['variant']} "
-                    f"{c['ms_per_image_median']:.1f} ms ({ok})"
-                )
-        for note in gen["notes"]:
-            log(f"  note: {note}")
+        bm.log_generator_summary(gen, models, log)
     if args.e2e or args.e2e_only:
         log("== end to end (client → server on 127.0.0.1 → result)")
         report["e2e"] = bm.bench_e2e(
@@ -117,7 +104,5 @@ def run(args: argparse.Namespace) -> int:
     report["wall_s"] = time.perf_counter() - t0
     log(f"== done in {report['wall_s']:.0f} s")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2))
-        log(f"report written to {args.json}")
+        bm.write_report(report, args.json, log)
     return 0
