@@ -15,7 +15,6 @@ for an exposed port. Revoking a client = deleting its file in ``clients/`` and r
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import shutil
 from dataclasses import dataclass
@@ -23,6 +22,8 @@ from pathlib import Path
 
 import zmq
 import zmq.auth
+
+from .protocol import is_loopback_host
 
 SERVER_NAME = "server"
 CLIENT_NAME = "client"
@@ -104,20 +105,6 @@ def load_client(directory: str | Path, client_name: str = CLIENT_NAME) -> Client
     public, secret = _load(directory / f"{client_name}.key_secret", secret=True)
     assert secret is not None
     return ClientKeys(server_public=server_public, public_key=public, secret_key=secret)
-
-
-def is_loopback_host(host: str) -> bool:
-    """True only for addresses that cannot be reached from another machine.
-
-    Host names other than ``localhost`` count as non-loopback: they may resolve anywhere.
-    """
-    host = host.strip().strip("[]")
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def endpoint_is_local(endpoint: str) -> bool:

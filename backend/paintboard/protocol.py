@@ -25,6 +25,7 @@ and frame 1 holds the image. ``cancel`` carries ``"target"``: the id of the requ
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 
@@ -85,6 +86,21 @@ ERROR_CODES = (
 REQUEST_TIMEOUT_S = 30.0
 PING_TIMEOUT_S = 2.0
 RETRIES = 2
+
+
+def is_loopback_host(host: str) -> bool:
+    """True only for addresses that cannot be reached from another machine.
+
+    Both sides decide "needs CURVE" with this one rule. Host names other than ``localhost``
+    count as non-loopback: they may resolve anywhere.
+    """
+    host = host.strip().strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class ProtocolError(Exception):

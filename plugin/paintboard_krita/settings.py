@@ -10,7 +10,6 @@ not stop Krita from starting the plugin.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import os
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import protocol
+from .protocol import is_loopback_host
 
 log = logging.getLogger(__name__)
 
@@ -121,20 +121,6 @@ def parse_endpoint(endpoint: str) -> tuple[str, int]:
     if ":" in bare and not host.startswith("["):
         raise ValueError(f"put the IPv6 address in brackets: tcp://[{bare}]:{port}")
     return bare, port
-
-
-def is_loopback_host(host: str) -> bool:
-    """Same rule as the backend (paintboard.curve): only loopback addresses and ``localhost``.
-
-    Any other name may resolve to another machine, so it counts as remote.
-    """
-    host = host.strip().strip("[]")
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def uses_curve(values: Mapping[str, Any]) -> bool:
