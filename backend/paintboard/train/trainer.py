@@ -230,7 +230,6 @@ class Trainer:
             pred_real,
             fake,
             real,
-            lat,
             lab,
             maps,
             s=cfg.feature_s,
