@@ -64,15 +64,9 @@ class DocumentModel:
         self.history_changed.emit()
 
     def _fields(self, inputs: Any, seed: int) -> dict[str, Any]:
-        fields: dict[str, Any] = {
-            "width": inputs.width, "height": inputs.height,
-            "labels": {"format": inputs.fmt}, "strokes": {"format": inputs.fmt},
-            "out_format": protocol.FORMAT_BGRA8, "seed": seed,
-            "size": int(self.setting("working_size")),
-        }
-        if self.setting("model"):
-            fields["model"] = self.setting("model")
-        return fields
+        return protocol.generate_fields(
+            inputs.width, inputs.height, inputs.fmt, True, protocol.FORMAT_BGRA8, seed,
+            int(self.setting("working_size")), self.setting("model") or None)
 
     def _generate(self, inputs: Any, seed: int, on_reply: Callable[..., None]) -> str:
         return self.connection.request(
