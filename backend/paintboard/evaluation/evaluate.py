@@ -181,8 +181,9 @@ def evaluate(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Run (a)–(d), write ``results.json`` and ``grid.png`` to ``out_dir``, return the results."""
-    from paintboard.train.trainer import render_grid
     from paintboard.weights import load_generator
+
+    from .grid import render_grid
 
     t0 = time.time()
     out_dir = Path(out_dir)
