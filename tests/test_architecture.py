@@ -186,11 +186,12 @@ def _enclosing_functions(tree: ast.AST) -> dict[ast.AST, str]:
 
 def _channel_axis(call: ast.Call) -> bool:
     values = [k.value for k in call.keywords if k.arg == "axis"] + list(call.args[:1])
-    return any(
-        isinstance(v, ast.Constant) and v.value in (2, -1)
-        or isinstance(v, ast.UnaryOp) and isinstance(v.operand, ast.Constant) and v.operand.value == 1
-        for v in values
-    )
+    def is_channel(v: ast.AST) -> bool:
+        if isinstance(v, ast.UnaryOp) and isinstance(v.operand, ast.Constant):
+            return v.operand.value == 1  # -1
+        return isinstance(v, ast.Constant) and v.value in (2, -1)
+
+    return any(is_channel(v) for v in values)
 
 
 def test_the_stroke_rule_has_one_home() -> None:
@@ -202,9 +203,9 @@ def test_the_stroke_rule_has_one_home() -> None:
         for node in ast.walk(tree):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
                 continue
-            if node.func.attr in ("any", "max") and _channel_axis(node):
-                if (path.name, owner.get(node)) != ("images.py", "stroke_rgba"):
-                    copies.append(_where(path, node))
+            home = (path.name, owner.get(node)) == ("images.py", "stroke_rgba")
+            if node.func.attr in ("any", "max") and _channel_axis(node) and not home:
+                copies.append(_where(path, node))
     assert not copies, f"stroke rule copied (use images.stroke_rgba): {copies}"
 
 
@@ -299,12 +300,12 @@ def test_the_cell_grid_has_one_home() -> None:
         if path.name == "features.py":
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.FloorDiv):
-                if "arange" in _calls(node.left):
-                    copies.append(_where(path, node))
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in names:
-                if not _calls(node) & {"cell_rectangles", "cell_edges"}:
-                    copies.append(_where(path, node))
+            edges = isinstance(node, ast.BinOp) and isinstance(node.op, ast.FloorDiv)
+            if edges and "arange" in _calls(node.left):
+                copies.append(_where(path, node))
+            named = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in names
+            if named and not _calls(node) & {"cell_rectangles", "cell_edges"}:
+                copies.append(_where(path, node))
     assert not copies, f"cell grid rule computed outside features.py: {copies}"
 
 
