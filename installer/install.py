@@ -8,6 +8,10 @@
 Stdlib only, any Python >= 3.10, because it runs before any environment exists. Every path is
 configurable (HOME/XDG/APPDATA from the environment, plus --venv/--pykrita/--kritarc flags) so
 the tests run it against a throw-away home without touching the real Krita set-up.
+
+Why this module is long: it is the installer's script of steps (venv, plugin copy, kritarc,
+settings, smoke checks, uninstall), each a short function reading the shared ``Context``, in the
+order a reader follows them; the reusable parts already live in ``paintboard_installer/``.
 """
 
 from __future__ import annotations

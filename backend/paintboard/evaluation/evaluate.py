@@ -29,6 +29,7 @@ from scipy import ndimage
 
 from paintboard import features, hints, images, palette
 from paintboard.data.folder import make_sample
+from paintboard.unit_range import to_uint8, to_unit
 
 from . import metrics
 from .segmenter import load_or_train
@@ -150,7 +151,7 @@ def generate(
         b = {k: torch.stack([it[k] for it in items]) for k in ("latent", "labels", "maps")}
         noise = torch.zeros(len(items), noise_dim)
         fake = netG(b["latent"], b["labels"], b["maps"], noise)
-        x = ((fake.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1)
+        x = to_uint8(fake).permute(0, 2, 3, 1)
         outs.append(x.numpy())
     return np.concatenate(outs)
 
@@ -235,7 +236,7 @@ def evaluate(
     gt_idx = np.stack([x for _, x in scenes])
 
     def seg_miou(imgs: np.ndarray) -> float:
-        x = torch.from_numpy(imgs).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+        x = to_unit(torch.from_numpy(imgs).permute(0, 3, 1, 2))
         pred = seg.predict(x).numpy()
         return metrics.miou(metrics.confusion(pred, gt_idx, palette.NUM_CLASSES))[0]
 
@@ -306,7 +307,7 @@ def evaluate(
     gt = np.stack([scenes[i][0] for i in cells_rows + rows])
 
     def to_t(a: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(a).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+        return to_unit(torch.from_numpy(a).permute(0, 3, 1, 2))
 
     images.save_png(out_dir / "grid.png", render_grid(lab_t, strokes_t, to_t(res), to_t(gt)))
     return results
