@@ -27,8 +27,9 @@ import torch.distributed as dist
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, DistributedSampler
 
-from paintboard import images, labels, palette
+from paintboard import images
 from paintboard.data import FolderDataset
+from paintboard.evaluation.grid import render_grid
 from paintboard.nets.config import PRESETS, ModelConfig
 from paintboard.nets.discriminator import MultiscaleDiscriminator
 from paintboard.nets.generator import Generator
@@ -229,7 +230,6 @@ class Trainer:
             pred_real,
             fake,
             real,
-            lat,
             lab,
             maps,
             s=cfg.feature_s,
@@ -462,46 +462,6 @@ class Trainer:
         out.parent.mkdir(parents=True, exist_ok=True)
         images.save_png(out, grid)
         return out
-
-
-def to_uint8(img: Tensor) -> np.ndarray:
-    """B×3×H×W in [-1, 1] → B×H×W×3 uint8."""
-    x = ((img.float().clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8)
-    return x.permute(0, 2, 3, 1).numpy()
-
-
-def strokes_preview(strokes: np.ndarray) -> np.ndarray:
-    """RGBA strokes over mid grey, so a black dab and 'no dab' look different."""
-    out = np.full((*strokes.shape[:2], 3), 96, dtype=np.uint8)
-    m = strokes[..., 3] > 0
-    out[m] = strokes[..., :3][m]
-    return out
-
-
-def render_grid(
-    labels_: Tensor, strokes: Tensor, fake: Tensor, real: Tensor, pad: int = 2
-) -> np.ndarray:
-    """Rows of (labels | strokes | result | ground truth) with a white gutter."""
-    fk, rl = to_uint8(fake), to_uint8(real)
-    lab = labels_.clamp(0, palette.NUM_CLASSES - 1).to(torch.uint8).numpy()
-    rows = []
-    for i in range(fk.shape[0]):
-        tiles = [
-            labels.encode_labels(lab[i]),
-            strokes_preview(strokes[i].numpy()),
-            fk[i],
-            rl[i],
-        ]
-        h = tiles[0].shape[0]
-        gap = np.full((h, pad, 3), 255, np.uint8)
-        row = np.concatenate([x for t in tiles for x in (t, gap)][:-1], axis=1)
-        rows.append(row)
-        rows.append(np.full((pad, row.shape[1], 3), 255, np.uint8))
-    grid = np.concatenate(rows[:-1], axis=0)
-    if grid.shape[0] < 256:  # tiny training sizes: upscale (nearest) so a person can see it
-        k = max(1, 256 // grid.shape[0])
-        grid = grid.repeat(k, 0).repeat(k, 1)
-    return grid
 
 
 def config_from_run(run_dir: Path) -> dict[str, Any] | None:
