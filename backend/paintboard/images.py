@@ -150,5 +150,9 @@ def working_size(height: int, width: int, longest: int) -> tuple[int, int]:
     back to the document — generating at, say, 40×30 would be below what the network can
     render well.  Each side is at least 1 pixel.
     """
-    w, h = protocol.working_dims(width, height, longest)  # one rule, shared with the plugin
+    if height <= 0 or width <= 0 or longest <= 0:
+        raise ValueError(f"sizes must be positive, got {width}×{height}, longest {longest}")
+    scale = longest / max(height, width)
+    h = min(longest, max(1, round(height * scale)))
+    w = min(longest, max(1, round(width * scale)))
     return h, w

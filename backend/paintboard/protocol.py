@@ -103,20 +103,6 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def working_dims(width: int, height: int, longest: int) -> tuple[int, int]:
-    """``(w, h)`` of a ``width``×``height`` image scaled so its longest side is ``longest``.
-
-    The one rule for "the working size of a document", used by the backend (which scales any
-    input to it) and by the plugin (which reduces big layers to it before sending them), so
-    both sides agree on the pixel grid the generator sees.
-    """
-    if width <= 0 or height <= 0 or longest <= 0:
-        raise ValueError(f"sizes must be positive, got {width}×{height}, longest {longest}")
-    scale = longest / max(width, height)
-    return (min(longest, max(1, round(width * scale))),
-            min(longest, max(1, round(height * scale))))
-
-
 def endpoint_is_local(endpoint: str) -> bool:
     """``tcp://HOST:PORT`` on a loopback host, or an ipc/inproc endpoint (never leaves the machine).
 

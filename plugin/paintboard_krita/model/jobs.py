@@ -17,10 +17,11 @@ from .. import protocol
 from ..signals import Signal
 from .connection import Connection
 from .history import Entry, History
+from .working_size import choose as choose_working_size
 
 log = logging.getLogger(__name__)
 
-LIVE_POLL_S = 0.5  # how often live mode hashes the layers
+LIVE_POLL_S = 0.1  # how often live mode looks at the (reduced) layers
 
 
 class DocumentModel:
@@ -44,7 +45,7 @@ class DocumentModel:
         self.live = False
         self._live_rid: str | None = None
         self._live_sig: str | None = None
-        self._live_changed_at = 0.0
+        self._live_sent_at = float("-inf")
         self._live_sent_sig: str | None = None
         self._next_live_poll = 0.0
         self.live_result: dict[str, Any] | None = None
@@ -63,20 +64,27 @@ class DocumentModel:
         self.doc.save_meta()
         self.history_changed.emit()
 
-    def _fields(self, inputs: Any, seed: int) -> dict[str, Any]:
+    def working_size(self, live: bool = False) -> int:
+        """The generator's longest side for this document (``working_size.choose``)."""
+        return choose_working_size(
+            self.doc.width, self.doc.height, auto=bool(self.setting("working_size_auto")),
+            fixed=int(self.setting("working_size")), live=live, info=self.connection.info)
+
+    def _fields(self, inputs: Any, seed: int, live: bool = False) -> dict[str, Any]:
         fields: dict[str, Any] = {
             "width": inputs.width, "height": inputs.height,
             "labels": {"format": inputs.fmt}, "strokes": {"format": inputs.fmt},
             "out_format": protocol.FORMAT_BGRA8, "seed": seed,
-            "size": int(self.setting("working_size")),
+            "size": self.working_size(live),
         }
         if self.setting("model"):
             fields["model"] = self.setting("model")
         return fields
 
-    def _generate(self, inputs: Any, seed: int, on_reply: Callable[..., None]) -> str:
+    def _generate(self, inputs: Any, seed: int, on_reply: Callable[..., None],
+                  live: bool = False) -> str:
         return self.connection.request(
-            "generate", self._fields(inputs, seed), [inputs.labels, inputs.strokes],
+            "generate", self._fields(inputs, seed, live), [inputs.labels, inputs.strokes],
             callback=on_reply, timeout=float(self.setting("request_timeout")),
             retries=int(self.setting("generate_retries")))
 
@@ -100,7 +108,7 @@ class DocumentModel:
         """Read both layers and ask for an image; the result becomes a history entry."""
         try:
             self.doc.ensure_layers()
-            inputs = self.doc.read_inputs()
+            inputs = self.doc.read_inputs(self.working_size())
         except Exception as exc:  # DocumentError and Krita surprises alike: show, don't raise
             self._say(f"Cannot read the layers: {exc}", error=True)
             return None
@@ -143,13 +151,14 @@ class DocumentModel:
             return
         n = self.history.next_number()
         try:
-            layer_id = self.doc.insert_result(image, f"Paintboard #{n}")
+            layer_id = self.doc.insert_result(image, f"Paintboard #{n}",
+                                              (inputs.width, inputs.height))
         except Exception as exc:
             self._say(f"Cannot add the result layer: {exc}", error=True)
             return
         entry = Entry(n=n, layer_id=layer_id, seed=int(header.get("seed", seed)),
                       model=str(header.get("model", "")), inputs_hash=inputs.digest(),
-                      width=inputs.width, height=inputs.height)
+                      width=inputs.doc_width, height=inputs.doc_height)
         self._add_entry(entry)
         secs = sum((header.get("timings") or {}).values()) if header.get("timings") else 0.0
         self._say(f"Paintboard #{n} (seed {entry.seed}" + (f", {secs:.1f} s)" if secs else ")"))
@@ -196,31 +205,36 @@ class DocumentModel:
         self._say("Live mode on: pause painting to see the result" if on else "Live mode off")
 
     def tick(self) -> None:
-        """Called from the UI timer: live mode's debounce (latest canvas state wins)."""
+        """Called from the UI timer: live mode sends the latest canvas state while you paint.
+
+        One live request at a time: the next one leaves when the previous result is in (and
+        at least ``live_debounce`` seconds after the previous request), carrying whatever the canvas
+        holds then, so intermediate states are skipped (latest wins) and a slow backend is
+        never flooded. The layers are read once, reduced to the live working size, and that
+        reading is both the change signature and what is sent.
+        """
         if not self.live:
             return
         now = self.clock()
         if now < self._next_live_poll:
             return
         self._next_live_poll = now + LIVE_POLL_S
+        if self._live_rid is not None or not self.connection.is_connected:
+            return
+        if now - self._live_sent_at < float(self.setting("live_debounce")):
+            return
         try:
-            sig = self.doc.signature()
+            inputs = self.doc.read_inputs(self.working_size(live=True))
         except Exception as exc:
             self._say(f"Live mode: {exc}", error=True)
             return
-        if sig != self._live_sig:
-            self._live_sig, self._live_changed_at = sig, now
-            return
-        quiet = now - self._live_changed_at >= float(self.setting("live_debounce"))
-        if quiet and sig != self._live_sent_sig and self.connection.is_connected:
-            self._send_live(sig)
+        sig = inputs.digest()
+        self._live_sig = sig
+        if sig != self._live_sent_sig:
+            self._live_sent_at = now
+            self._send_live(sig, inputs)
 
-    def _send_live(self, sig: str) -> None:
-        try:
-            inputs = self.doc.read_inputs()
-        except Exception as exc:
-            self._say(f"Live mode: {exc}", error=True)
-            return
+    def _send_live(self, sig: str, inputs: Any) -> None:
         if self._live_rid is not None:
             self.connection.forget(self._live_rid)  # latest wins
         seed = self.live_result["seed"] if self.live_result else self.rng.randrange(2**31)
@@ -233,14 +247,14 @@ class DocumentModel:
             image = self._check_reply(header, buffers, inputs)
             if image is None or not self.live or not self.doc.is_open():
                 return
-            self.doc.update_live(image)
+            self.doc.update_live(image, (inputs.width, inputs.height))
             self.live_result = {"seed": int(header.get("seed", seed)),
                                 "model": str(header.get("model", "")),
                                 "inputs_hash": inputs.digest(), "inputs": inputs}
             self._say("Live result updated")
 
         holder: dict[str, str] = {}
-        holder["rid"] = self._generate(inputs, seed, on_reply)
+        holder["rid"] = self._generate(inputs, seed, on_reply, live=True)
         self._live_rid = holder["rid"]
         self.busy_changed.emit(True)
 
@@ -256,6 +270,6 @@ class DocumentModel:
         self._add_entry(Entry(n=n, layer_id=layer_id, seed=self.live_result["seed"],
                               model=self.live_result["model"],
                               inputs_hash=self.live_result["inputs_hash"],
-                              width=inputs.width, height=inputs.height, live=True))
+                              width=inputs.doc_width, height=inputs.doc_height, live=True))
         self._say(f"Kept the live result as Paintboard #{n}")
         return True
