@@ -8,10 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from paintboard import features, palette
+from paintboard import palette
 from paintboard.evaluation import metrics
-from paintboard.evaluation.evaluate import cell_rectangles, colour_dabs
-from paintboard.train import losses
+from paintboard.evaluation.evaluate import colour_dabs
 
 # Sharma, Wu & Dalal (2005), Table 1: (Lab 1, Lab 2, ΔE00) — the hue-wrap and C'=0 cases included.
 SHARMA = [
@@ -89,21 +88,6 @@ def test_psnr_and_l1() -> None:
     c = a.astype(np.float64) + 0.1
     assert metrics.psnr(a / 255.0, c) == pytest.approx(20.0)
     assert metrics.psnr(a, a) == float("inf")
-
-
-def test_eval_rectangles_are_the_loss_rectangles() -> None:
-    h = w = 45
-    st = np.zeros((h, w, 4), np.uint8)
-    st[2:7, 3:20] = (255, 0, 0, 255)
-    st[30:33, 40:44] = (0, 0, 255, 255)
-    f = features.color_feature(st, 9)
-    rects = cell_rectangles(f, h, w)
-    mask = np.zeros((h, w), bool)
-    for y0, y1, x0, x1, _ in rects:
-        mask[y0:y1, x0:x1] = True
-    rows, cols, _, m = losses.hint_rectangles(torch.from_numpy(features.latent(f))[None], 9, h, w)
-    union = (torch.einsum("bkh,bkw->bkhw", rows, cols) * m[..., None, None]).amax(1)[0] > 0
-    assert np.array_equal(mask, union.numpy()) and len(rects) == 2
 
 
 def test_colour_dabs_sit_inside_one_region_in_an_unnatural_colour() -> None:

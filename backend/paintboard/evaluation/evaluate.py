@@ -86,22 +86,11 @@ def _resize(rgb: np.ndarray, index: np.ndarray, size: int) -> tuple[np.ndarray, 
 
 
 def cell_rectangles(feature: np.ndarray, h: int, w: int) -> list[tuple[int, int, int, int, tuple]]:
-    """(y0, y1, x0, x1, rgb01) per hinted cell — the rectangle rule of the colour loss."""
-    s = feature.shape[0]
-    xe, ye = features.cell_edges(w, s), features.cell_edges(h, s)
-    out = []
-    for r in range(s):
-        for c in range(s):
-            f = feature[r, c]
-            if f[0] <= 0.5:
-                continue
-            cw, ch = xe[c + 1] - xe[c], ye[r + 1] - ye[r]
-            x0 = int(round(xe[c] + f[1] * cw))
-            y0 = int(round(ye[r] + f[2] * ch))
-            x1, y1 = int(round(x0 + f[3] * cw)), int(round(y0 + f[4] * ch))
-            if x1 > x0 and y1 > y0:
-                out.append((y0, y1, x0, x1, tuple(f[5:8])))
-    return out
+    """(y0, y1, x0, x1, rgb01) per hinted cell — ``features.cell_rectangles``, the loss's rule."""
+    return [
+        (y0, y1, x0, x1, tuple(feature[r, c, 5:8]))
+        for r, c, y0, y1, x0, x1 in features.cell_rectangles(feature, h, w)
+    ]
 
 
 def colour_dabs(
@@ -192,8 +181,9 @@ def evaluate(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Run (a)–(d), write ``results.json`` and ``grid.png`` to ``out_dir``, return the results."""
-    from paintboard.train.trainer import render_grid
     from paintboard.weights import load_generator
+
+    from .grid import render_grid
 
     t0 = time.time()
     out_dir = Path(out_dir)
