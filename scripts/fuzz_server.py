@@ -499,7 +499,7 @@ def check_reply(case: Case, got: list[bytes] | None, summary: Summary) -> None:
 
 def health_check(endpoint: str, timeout: float = 60.0) -> str | None:
     """Ping and one real generate through the project's own Client; None when healthy."""
-    from paintboard.client import Client, ClientError
+    from paintboard.serving.client import Client, ClientError
 
     try:
         with Client(endpoint, timeout=timeout, retries=0) as client:

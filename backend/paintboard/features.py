@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from paintboard import images
+
 DEFAULT_S = 9
 CHANNELS = 8  # mask, x, y, w, h, r, g, b
 MAP_CHANNELS = 8  # hint_maps (mask, r, g, b) ++ region_colour_map (mask, r, g, b)
@@ -37,11 +39,7 @@ def stroke_mask(strokes: np.ndarray) -> np.ndarray:
     """
     if strokes.ndim == 2:
         return strokes > 0
-    if strokes.ndim != 3 or strokes.shape[2] not in (3, 4):
-        raise ValueError(f"strokes must be H×W×3 or H×W×4, got shape {strokes.shape}")
-    if strokes.shape[2] == 4:
-        return strokes[:, :, 3] > 0
-    return strokes.any(axis=2)
+    return images.stroke_rgba(strokes)[:, :, 3] > 0  # the rule's one home
 
 
 def cell_edges(length: int, s: int) -> np.ndarray:

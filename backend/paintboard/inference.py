@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import features, images, labels, palette, protocol
+from . import features, images, labels, palette
 from .device import select_device, set_threads
 from .nets import count_params, make_noise
 from .nets.generator import MIN_SIDE
@@ -84,18 +84,23 @@ def autocast(device: torch.device, precision: str) -> contextlib.AbstractContext
 
 
 class InputError(ValueError):
-    """Input the user must fix; ``code`` is the protocol error code for the reply."""
+    """Input the user must fix.
 
-    def __init__(self, message: str, code: str = protocol.E_BAD_LABELS) -> None:
+    ``reason`` says what is wrong: ``"labels"`` (the labels layer is unusable) or ``"request"``
+    (arrays of the wrong shape or size). The serving layer maps it to a protocol error code;
+    the model layer knows nothing of the wire.
+    """
+
+    def __init__(self, message: str, reason: str = "labels") -> None:
         super().__init__(message)
-        self.code = code
+        self.reason = reason
         self.message = message
 
 
 class Cancelled(Exception):
     """``should_stop()`` returned True between two generator blocks."""
 
-    code = protocol.E_CANCELLED
+    reason = "cancelled"
 
 
 @dataclass
@@ -120,8 +125,7 @@ def _check_layer(name: str, arr: np.ndarray) -> None:
     ):
         shape = getattr(arr, "shape", None)
         raise InputError(
-            f"{name} must be an H×W×4 RGBA (or H×W×3 RGB) 8-bit image, got {shape}",
-            protocol.E_BAD_REQUEST,
+            f"{name} must be an H×W×4 RGBA (or H×W×3 RGB) 8-bit image, got {shape}", "request"
         )
 
 
@@ -161,7 +165,7 @@ class Engine:
             "weights": str(self.weights_path),
         }
 
-    def warmup(self, size: int = protocol.DEFAULT_WORKING_SIZE) -> float:
+    def warmup(self, size: int) -> float:
         """Run one throw-away generation; returns its seconds.
 
         The first forward at a new size builds oneDNN/cuDNN kernels (~10× a normal call on
@@ -196,7 +200,8 @@ class Engine:
         labels_rgba: np.ndarray,
         strokes: np.ndarray | None,
         seed: int = 0,
-        size: int = protocol.DEFAULT_WORKING_SIZE,
+        *,
+        size: int,
         should_stop: Callable[[], bool] | None = None,
     ) -> Result:
         """Labels (+ strokes) at document size → :class:`Result` at document size.
@@ -210,14 +215,12 @@ class Engine:
                 raise InputError(
                     f"strokes ({strokes.shape[1]}×{strokes.shape[0]}) and labels "
                     f"({labels_rgba.shape[1]}×{labels_rgba.shape[0]}) differ in size",
-                    protocol.E_BAD_REQUEST,
+                    "request",
                 )
-        if not protocol.MIN_WORKING_SIZE <= int(size) <= protocol.MAX_WORKING_SIZE:
-            raise InputError(
-                f"working size {size} outside {protocol.MIN_WORKING_SIZE}.."
-                f"{protocol.MAX_WORKING_SIZE}",
-                protocol.E_BAD_REQUEST,
-            )
+        if int(size) < MIN_SIDE:
+            # The upper bound is a cost limit of the service, checked where requests come in
+            # (protocol.check_generate, the CLI); here only what the network cannot do.
+            raise InputError(f"working size {size} is below {MIN_SIDE}", "request")
         with self._lock:
             return self._generate(labels_rgba, strokes, int(seed), int(size), should_stop)
 
@@ -228,11 +231,9 @@ class Engine:
         h, w = images.working_size(doc_h, doc_w, size)
         h, w = max(h, MIN_SIDE), max(w, MIN_SIDE)  # extreme aspect ratios: keep G's minimum
         index = images.resize_labels(dec.index, h, w)
-        if strokes is not None and strokes.shape[2] == 3:
-            # RGB strokes: design §3 says any non-black pixel is a stroke; make that alpha.
-            alpha = (strokes.max(axis=2) > 0).astype(np.uint8) * 255
-            strokes = np.dstack([strokes, alpha])
-        small_strokes = images.resize_strokes(strokes, h, w) if strokes is not None else None
+        small_strokes = None
+        if strokes is not None:  # RGB strokes get their alpha from the stroke rule
+            small_strokes = images.resize_strokes(images.stroke_rgba(strokes), h, w)
         t1 = time.perf_counter()
 
         cond = features.build_conditioning(index, small_strokes, self.cfg.feature_s)

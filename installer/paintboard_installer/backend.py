@@ -180,7 +180,7 @@ def run_json_script(python: Path, args: list[str], timeout: float) -> dict:
 
 
 def ping(python: Path, port: int, timeout: float = 3.0) -> dict:
-    """Ping a backend on loopback through paintboard.client, from inside the venv."""
+    """Ping a backend on loopback through paintboard.serving.client, from inside the venv."""
     script = str(HERE / "smoke_protocol.py")
     return run_json_script(
         python, [script, "--ping-only", "--port", str(port)], timeout=timeout + 20

@@ -2,7 +2,8 @@
 
 Starts ``python -m paintboard.cli serve`` on a free loopback port, waits for a ``ping`` answer
 (readiness by the protocol, not by parsing log lines), sends one small ``generate`` through
-``paintboard.client`` exactly as the plugin would, checks the reply's size, and stops the server.
+``paintboard.serving.client`` exactly as the plugin would, checks the reply's size, and stops the
+server.
 With ``--ping-only`` it just pings an already running backend. The last stdout line is a JSON
 verdict ``{"ok": bool, ...}`` that the installer reads.
 """
@@ -42,9 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     endpoint = f"tcp://{HOST}:{args.port}"
     try:
-        from paintboard.client import Client, ClientError
+        from paintboard.serving.client import Client, ClientError
     except Exception as exc:  # backend not installed / not written yet
-        return verdict(ok=False, error=f"cannot import paintboard.client: {exc!r}")
+        return verdict(ok=False, error=f"cannot import paintboard.serving.client: {exc!r}")
 
     if args.ping_only:
         client = Client(endpoint, timeout=2.0, retries=0)

@@ -19,8 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from paintboard import protocol
-from paintboard.client import Client, ClientError
+from paintboard.serving.client import Client, ClientError
 
 REPO = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -37,15 +36,15 @@ def free_port() -> int:
 
 
 class FakeInputError(ValueError):
-    """Stands in for inference.InputError: an exception with a protocol ``code``."""
+    """Stands in for inference.InputError: an exception with a ``reason``, no protocol code."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
-        self.code = code
+        self.reason = reason
 
 
 class FakeCancelled(Exception):
-    pass
+    reason = "cancelled"
 
 
 @dataclass
@@ -53,7 +52,9 @@ class FakeResult:
     image: np.ndarray
     seed: int
     model: str = "fake"
-    labels: dict = field(default_factory=lambda: {"snapped": 3, "unknown": [((1, 2, 3), 7)]})
+    labels: dict = field(
+        default_factory=lambda: {"snapped": 3, "unknown": [[1, 2, 3, 7]], "unknown_pixels": 0}
+    )
     timings: dict = field(default_factory=lambda: {"generate": 0.001})
 
 
@@ -62,7 +63,7 @@ class FakeEngine:
 
     ``delay`` makes generation slow in small steps that honour ``should_stop`` (cancel tests);
     ``gate`` (an Event) blocks generation until set, so queue states are exact, not timed.
-    A labels layer whose first pixel is (255, 0, 0, 255) raises FakeInputError(E_BAD_LABELS);
+    A labels layer whose first pixel is (255, 0, 0, 255) raises FakeInputError("labels");
     (0, 255, 0, 255) raises RuntimeError (an engine bug).
     """
 
@@ -83,7 +84,7 @@ class FakeEngine:
                 raise FakeCancelled("stopped")
         first = tuple(int(v) for v in labels[0, 0])
         if first == (255, 0, 0, 255):
-            raise FakeInputError(protocol.E_BAD_LABELS, "labels layer is empty")
+            raise FakeInputError("labels", "labels layer is empty")
         if first == (0, 255, 0, 255):
             raise RuntimeError("boom")
         out = labels.copy()
@@ -107,7 +108,7 @@ class InprocServer:
 
 @pytest.fixture
 def inproc_server() -> Iterator[InprocServer]:
-    from paintboard.server import Server
+    from paintboard.serving.server import Server
 
     engine = FakeEngine()
     server = Server(engine, f"tcp://{HOST}:*")

@@ -15,8 +15,8 @@ import pytest
 import zmq
 from paintboard import palette
 from paintboard import protocol as P
-from paintboard.client import Client, ClientError, check_reply
-from paintboard.server import Job, Scheduler
+from paintboard.serving.client import Client, ClientError, check_reply
+from paintboard.serving.scheduler import Job, Scheduler
 
 W, H = 40, 24
 

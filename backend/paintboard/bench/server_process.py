@@ -111,8 +111,8 @@ class ServerProcess:
 def raw_ping(endpoint: str, timeout: float = 1.0) -> dict[str, Any] | None:
     """One ping on a throw-away DEALER socket; the reply header, or None.
 
-    Independent of ``paintboard.client`` on purpose: the harness must be able to tell "server
-    down" from "client bug".
+    Independent of ``paintboard.serving.client`` on purpose: the harness must be able to tell
+    "server down" from "client bug".
     """
     import zmq
 
