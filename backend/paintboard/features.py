@@ -25,6 +25,7 @@ from paintboard import images
 DEFAULT_S = 9
 CHANNELS = 8  # mask, x, y, w, h, r, g, b
 MAP_CHANNELS = 8  # hint_maps (mask, r, g, b) ++ region_colour_map (mask, r, g, b)
+HINT_FEATHER = 0.35  # hint rectangles' soft edge, as a fraction of a cell's size
 MOOD_WEIGHT = 0.5  # region-map mask of a mood colour; 1 = the user's own stroke colour
 
 _EIGHT = np.ones((3, 3), dtype=bool)  # strokes: a diagonal brush line is one stroke
@@ -186,13 +187,35 @@ def cell_rectangles(feature: np.ndarray, height: int, width: int) -> list[tuple]
     return out
 
 
-def hint_maps(feature: np.ndarray, height: int, width: int) -> np.ndarray:
+def hint_maps(
+    feature: np.ndarray, height: int, width: int, *, feather: bool = True
+) -> np.ndarray:
     """Rasterise the grid: (4, H, W) float32 = mask, r, g, b on each marked cell's rectangle
-    (:func:`cell_rectangles`), so the seed's per-cell colour reaches the fine scales too."""
+    (:func:`cell_rectangles`), so the seed's per-cell colour reaches the fine scales too.
+
+    ``feather`` softens the rectangles' edges over :data:`HINT_FEATHER` of a cell (two box
+    blurs of mask and mask-weighted colour): with hard edges the generator copied the
+    rectangles into the picture as pale "ghost" boxes and a checker grid of cell hints.
+    """
     maps = np.zeros((4, height, width), dtype=np.float32)
     for r, c, y0, y1, x0, x1 in cell_rectangles(feature, height, width):
         maps[0, y0:y1, x0:x1] = 1.0
         maps[1:4, y0:y1, x0:x1] = feature[r, c, 5:8, None, None]
+    if feather and maps[0].any():
+        s = feature.shape[0]
+        size = (
+            max(1, int(round(height / s * HINT_FEATHER))),
+            max(1, int(round(width / s * HINT_FEATHER))),
+        )
+        maps[1:4] *= maps[0]
+        for ch in range(4):
+            for _ in range(2):  # two box passes ≈ a smooth (triangular) kernel, O(1) per pixel
+                ndimage.uniform_filter(maps[ch], size=size, output=maps[ch], mode="nearest")
+        weight = maps[0]
+        inside = weight > 1e-3
+        maps[1:4][:, inside] /= weight[inside]
+        maps[1:4][:, ~inside] = 0.0
+        maps[0][~inside] = 0.0
     return maps
 
 

@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import features, images, labels, palette
+from . import features, images, labels, moods, palette
 from .device import select_device, set_threads
 from .nets import count_params, make_noise
-from .nets.generator import MIN_SIDE
+from .nets.generator import MIN_SIDE, pixel_noise
 from .weights import default_weights_path, load_generator
 
 # More unknown-colour pixels than this fraction means the user painted with non-palette colours
@@ -145,6 +145,7 @@ class Engine:
         self.precision = resolve_precision(self.device, precision)
         self.weights_path = Path(weights) if weights else default_weights_path()
         self.netG, self.cfg, self.card = load_generator(self.weights_path, self.device)
+        self.moods = moods.from_card(self.card, self.cfg.label_nc)
         # channels_last halves CPU time of the convs and keeps CLADE's lookups copy-free.
         self.memory_format = (
             torch.channels_last if self.device.type in ("cpu", "cuda") else torch.contiguous_format
@@ -236,12 +237,14 @@ class Engine:
             small_strokes = images.resize_strokes(images.stroke_rgba(strokes), h, w)
         t1 = time.perf_counter()
 
-        cond = features.build_conditioning(index, small_strokes, self.cfg.feature_s)
+        mood = moods.pick(self.moods, seed)
+        cond = features.build_conditioning(index, small_strokes, self.cfg.feature_s, mood)
         dev, fmt = self.device, self.memory_format
         latent = torch.from_numpy(cond.latent).to(dev)[None]
         lab = torch.from_numpy(index.astype(np.int64)).to(dev)[None]
         maps = torch.from_numpy(cond.maps).to(dev)[None].contiguous(memory_format=fmt)
         noise = make_noise(seed, 1, self.cfg, dev)
+        pixels = pixel_noise(seed, 1, h, w, dev) if self.cfg.pixel_noise else None
         t2 = time.perf_counter()
 
         def on_block(_: int) -> None:
@@ -250,7 +253,7 @@ class Engine:
 
         with torch.inference_mode():
             with autocast(dev, self.precision):
-                out = self.netG(latent, lab, maps, noise, on_block=on_block)
+                out = self.netG(latent, lab, maps, noise, pixels=pixels, on_block=on_block)
             out = out.float()  # quantise to 8 bit from fp32, whatever the network computed in
             rgb = ((out[0] + 1.0) * 127.5).round_().clamp_(0, 255).to(torch.uint8)
             rgb = rgb.permute(1, 2, 0).cpu().numpy()

@@ -142,7 +142,12 @@ def read_card(path: str | Path, cfg: ModelConfig) -> dict:
         card = json.loads(cpath.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise _fail(Path(path), f"model card {cpath} is not valid JSON ({exc})") from None
-    if not isinstance(card, dict) or card.get("config") != cfg.to_dict():
+    # compare as configs, so a card written before a field existed (its default) still matches
+    try:
+        same = isinstance(card, dict) and ModelConfig.from_dict(card.get("config") or {}) == cfg
+    except (TypeError, ValueError):
+        same = False
+    if not same:
         raise _fail(Path(path), f"model card {cpath} describes another model config than the file")
     return card
 

@@ -17,6 +17,7 @@ from typing import Any
 from krita import Krita, ManagedColor
 
 from . import protocol
+from .model.local_redraw import Rect
 from .model.working_size import sent_size
 
 try:
@@ -318,6 +319,80 @@ class PaintboardDocument:
         size = len(bytes(strokes.pixelData(0, 0, 1, 1))) * w * h
         strokes.setPixelData(bytes(size), 0, 0, w, h)
         self.refresh()
+
+    # -- local redraw (issue #12; the pixel work is in compose.py) -------------------------------
+    def selection_alpha(self, feather: int) -> tuple[Rect, bytes] | None:
+        """The active selection as a soft mask; None without one (the usual case: cheap)."""
+        getter = getattr(self.doc, "selection", None)
+        if getter is None or getter() is None:
+            return None
+        from . import compose  # Krita + Qt only: imported when a local redraw needs it
+
+        return compose.selection_alpha(self.doc, feather)
+
+    def tiles_alpha(self, mask: Any, feather: int) -> tuple[Rect, bytes] | None:
+        from . import compose
+
+        return compose.tiles_alpha(mask, feather)
+
+    def alpha_to_document(self, rect_alpha: tuple[Rect, bytes], size: tuple[int, int]
+                          ) -> tuple[Rect, bytes]:
+        """A soft mask on the ``size`` (w, h) grid of reduced layers → document pixels."""
+        from . import reduce  # PyQt5: only inside Krita
+
+        return reduce.scale_mask(*rect_alpha, size[0], size[1], self.width, self.height)
+
+    def _local_region(self, data: bytes, base: Any, rect: Rect,
+                      alpha: bytes) -> bytes:
+        from . import compose
+
+        x, y, w, h = rect
+        return compose.composite(bytes(base.pixelData(x, y, w, h)),
+                                 compose.crop(data, self.width, rect), alpha, w, h)
+
+    def insert_local_result(self, data: bytes, name: str, base_id: str,
+                            rect: Rect, alpha: bytes) -> str:
+        """Like insert_result, but the new layer is a copy of ``base_id``'s layer with only
+        ``rect`` rewritten (``data`` through ``alpha``): outside the mask it is the base's pixels,
+        byte for byte, and only the rectangle's bytes travel into Krita."""
+        base = self.node(base_id)
+        if base is None:
+            raise DocumentError("the result being edited was deleted; press Draw! again")
+        group = self._require(HISTORY)
+        region = self._local_region(data, base, rect, alpha)
+        node = base.duplicate()
+        node.setName(name)
+        group.addChildNode(node, None)
+        node.setPixelData(region, *rect)
+        node.setVisible(True)
+        group.setVisible(True)
+        live = self._role(LIVE)
+        if live is not None:
+            live.setVisible(False)
+        self.refresh()
+        return node_id(node)
+
+    def live_layer_id(self) -> str | None:
+        return self.meta.get("layers", {}).get(LIVE) if self._role(LIVE) is not None else None
+
+    def update_live_local(self, data: bytes, base_id: str, rect: Rect,
+                          alpha: bytes) -> str:
+        """A live update that rewrites only ``rect`` (the live layer edits itself, or starts as
+        a copy of the shown result)."""
+        from . import compose
+
+        base = self.node(base_id)
+        if base is None:
+            return self.update_live(data)
+        region = self._local_region(data, base, rect, alpha)
+        live = self._role(LIVE)
+        if live is not None and node_id(live) == base_id:
+            live.setPixelData(region, *rect)
+            live.setVisible(True)
+            self.refresh()
+            return base_id
+        whole = bytes(base.pixelData(0, 0, self.width, self.height))
+        return self.update_live(compose.splice(whole, self.width, rect, region))
 
     # -- visibility ------------------------------------------------------------------------------
     def exists(self, node_uid: str) -> bool:

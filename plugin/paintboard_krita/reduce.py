@@ -107,6 +107,28 @@ def strokes(data: bytes, width: int, height: int, w: int, h: int) -> bytes:
     return to_bytes(src)
 
 
+def scale_mask(rect: tuple[int, int, int, int], alpha: bytes, w: int, h: int, width: int,
+               height: int) -> tuple[tuple[int, int, int, int], bytes]:
+    """A soft mask (one byte per pixel over ``rect``) on a ``w``×``h`` grid → ``width``×``height``.
+
+    The rectangle grows outwards to whole document pixels; the mask is smooth-scaled, so its
+    soft border stays soft (local redraw composes the upscaled result through it).
+    """
+    x, y, rw, rh = rect
+    x0, y0 = math.floor(x * width / w), math.floor(y * height / h)
+    x1 = min(width, math.ceil((x + rw) * width / w))
+    y1 = min(height, math.ceil((y + rh) * height / h))
+    if len(alpha) != rw * rh:
+        raise ValueError(f"{len(alpha)} bytes is not a {rw}×{rh} mask")
+    src = QImage(alpha, rw, rh, rw, QImage.Format_Grayscale8)
+    out = src.scaled(x1 - x0, y1 - y0, Qt.IgnoreAspectRatio, Qt.SmoothTransformation)
+    bpl, n = out.bytesPerLine(), x1 - x0
+    ptr = out.constBits()
+    ptr.setsize(bpl * out.height())
+    raw = ptr.asstring()
+    return (x0, y0, n, y1 - y0), b"".join(raw[r * bpl:r * bpl + n] for r in range(out.height()))
+
+
 def upscale(data: bytes, w: int, h: int, width: int, height: int) -> bytes:
     """A generated image at ``w``×``h`` → document size with smooth (bilinear) filtering."""
     if (w, h) == (width, height):

@@ -115,9 +115,7 @@ def test_diagonal_pixels_are_one_stroke() -> None:
     img[4, 4] = RED
     img[5, 5] = BLUE  # 8-connected to the red pixel: one stroke owned by cell (2, 2)
     img[6, 6] = BLUE  # ... that reaches cell (3, 3)
-    want = expected(
-        9, {(2, 2): [1, 0, 0, 1.5, 1.5, 0.5, 0, 0.5], (3, 3): [1, 0, 0, 0, 0, 0, 0, 1]}
-    )
+    want = expected(9, {(2, 2): [1, 0, 0, 1.5, 1.5, 0.5, 0, 0.5], (3, 3): [1, 0, 0, 0, 0, 0, 0, 1]})
     assert_feature(F.color_feature(img), want)
 
 
@@ -203,7 +201,7 @@ def test_hint_maps_paint_each_cells_own_colour_in_its_rectangle() -> None:
     img[2, 0:2] = RED
     img[2, 2:4] = BLUE
     img[3, 3] = GREEN
-    maps = F.hint_maps(F.color_feature(img), 18, 18)
+    maps = F.hint_maps(F.color_feature(img), 18, 18, feather=False)
     assert maps.shape == (4, 18, 18) and maps.dtype == np.float32
     want_mask = np.zeros((18, 18), np.float32)
     want_mask[2:4, 0:4] = 1  # the owner's rectangle, split at the cell edge
@@ -215,10 +213,25 @@ def test_hint_maps_paint_each_cells_own_colour_in_its_rectangle() -> None:
 def test_hint_maps_at_the_feature_resolution_reproduce_the_bounding_box() -> None:
     img = rgba(20, 31)
     img[9, 4:14] = RED  # spans columns 1..3
-    maps = F.hint_maps(F.color_feature(img), 20, 31)
+    maps = F.hint_maps(F.color_feature(img), 20, 31, feather=False)
     want = np.zeros((20, 31), np.float32)
     want[9, 4:14] = 1
     np.testing.assert_array_equal(maps[0], want)
+
+
+def test_feathered_hint_maps_keep_the_colour_and_soften_the_edge() -> None:
+    img = rgba(90, 90)  # 10-px cells
+    img[30:60, 30:60] = (200, 100, 50, 255)  # owner (3, 3), a 3×3-cell block
+    f = F.color_feature(img)
+    hard = F.hint_maps(f, 90, 90, feather=False)
+    soft = F.hint_maps(f, 90, 90)
+    assert soft[0].sum() == pytest.approx(hard[0].sum(), rel=0.02)  # the same hint "mass"
+    assert soft[0, 45, 45] == pytest.approx(1.0) and 0.2 < soft[0, 45, 30] < 0.8
+    assert np.abs(np.diff(soft[0, 45])).max() < 0.5  # no step at the rectangle's edge
+    on = soft[0] > 1e-3
+    np.testing.assert_allclose(
+        soft[1:, on].T, np.tile([200 / 255, 100 / 255, 50 / 255], (on.sum(), 1)), atol=1e-5
+    )
 
 
 def test_pixel_cells_follow_the_cell_edges() -> None:
@@ -312,6 +325,7 @@ def test_build_conditioning_shapes_and_parts() -> None:
     assert cond.maps.shape == (8, 20, 31) and cond.maps.dtype == np.float32
     np.testing.assert_array_equal(cond.latent, cond.feature.reshape(-1))
     np.testing.assert_array_equal(cond.maps[:4], F.hint_maps(cond.feature, 20, 31))
+    assert cond.maps[0].max() == pytest.approx(1.0) and cond.maps[0].min() == 0
     np.testing.assert_array_equal(cond.maps[4:], F.region_colour_map(index, strokes))
     assert cond.maps[4, :10].all() and not cond.maps[4, 10:].any()
 

@@ -103,6 +103,10 @@ def phase(out: Path, endpoint: str, res: dict) -> None:
     res["upscale_s"] = time.perf_counter() - t
     res["upscale_len"] = len(up)
 
+    # a local-redraw mask on the reduced grid → document pixels (soft border kept, sizes right)
+    rect, alpha = reduce.scale_mask((10, 20, 30, 40), bytes([255]) * (30 * 40), 256, 188, W, H)
+    res["mask"] = [list(rect), len(alpha) == rect[2] * rect[3], set(alpha) == {255}]
+
     # Draw! through the plugin's own path: the backend gets the reduced layers
     conn = Connection(endpoint)
     conn.connect()

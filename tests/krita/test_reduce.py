@@ -28,6 +28,8 @@ def test_reduced_transfer_in_real_krita(tmp_path: Path, backend_process) -> None
     assert res["full"]
     assert res["round_trip"] == [True, True]
     assert res["upscale_len"] == 1500 * 1100 * 4
+    # 10..40 of 256 → 58..235 of 1500 (floor/ceil outwards); 20..60 of 188 → 117..352 of 1100
+    assert res["mask"] == [[58, 117, 177, 235], True, True]
     # Draw!: auto working size on a CPU backend is 512; the layer is the upscaled reply
     assert res["connected"] and len(res["entries"]) == 1, res
     assert res["working_size"] == 512 and res["draw_sent"] == [512, 375]
