@@ -12,6 +12,7 @@ from pathlib import Path
 from krita import DockWidget, Krita
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import (
+    QCheckBox,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
@@ -132,6 +133,13 @@ class PaintboardDocker(DockWidget):
         for b in (var, self.live_btn, keep):
             row.addWidget(b)
         gv.addLayout(row)
+        self.local_box = QCheckBox("Only redraw changes")
+        self.local_box.setChecked(True)
+        self.local_box.setToolTip(
+            "Redraw only where labels or strokes changed since the result shown (same seed), "
+            "keep the rest. With a selection, Draw! and Variation replace only the selection.")
+        self.local_box.toggled.connect(self._toggle_local)
+        gv.addWidget(self.local_box)
         v.addWidget(_section("Generate", gen))
 
         hist = QWidget()
@@ -175,6 +183,9 @@ class PaintboardDocker(DockWidget):
             self.live_btn.blockSignals(True)
             self.live_btn.setChecked(model.live)
             self.live_btn.blockSignals(False)
+            self.local_box.blockSignals(True)
+            self.local_box.setChecked(model.auto_local)
+            self.local_box.blockSignals(False)
         self.setup_btn.setVisible(model is None)
         self._on_status(model.status if model else "", False)
         self.refresh_history()
@@ -325,6 +336,11 @@ class PaintboardDocker(DockWidget):
         self.templates_dir.mkdir(parents=True, exist_ok=True)
         img.save(str(self.templates_dir / (Path(path).stem + ".png")))
         self.templates.reload()
+
+    def _toggle_local(self, on: bool) -> None:
+        model = self._model_or_create(False)
+        if model is not None:
+            model.auto_local = on
 
     def _toggle_live(self, on: bool) -> None:
         model = self._model_or_create(on)
