@@ -217,3 +217,45 @@ def test_random_bytes_only_raise_protocol_error(frame: bytes) -> None:
         P.check_request(P.decode_header(frame))
     except ProtocolError as exc:
         assert exc.code in P.ERROR_CODES
+
+
+# ---- the shared builders ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("with_strokes", [False, True])
+def test_generate_fields_pass_check_generate(with_strokes: bool) -> None:
+    fields = P.generate_fields(5, 3, P.FORMAT_BGRA8, with_strokes, P.FORMAT_RGBA8, 7, 128, "m")
+    header = P.request(P.OP_GENERATE, "g1", **fields)
+    buffers = [bytes(5 * 3 * 4)] * (2 if with_strokes else 1)
+    P.check_request(header)
+    got = P.check_generate(header, buffers)
+    assert got == {"width": 5, "height": 3, "labels_format": "BGRA8",
+                   "strokes_format": "BGRA8" if with_strokes else None, "out_format": "RGBA8",
+                   "seed": 7, "size": 128, "model": "m"}  # fmt: skip
+    assert "model" not in P.generate_fields(5, 3, P.FORMAT_RGBA8, False)
+
+
+def test_serve_command_is_the_cli_module() -> None:
+    cmd = P.serve_command("/venv/bin/python", "{port}", "--weights", "w.safetensors")
+    assert cmd == ["/venv/bin/python", "-m", "paintboard.cli", "serve", "--port", "{port}",
+                   "--weights", "w.safetensors"]  # fmt: skip
+
+
+def test_open_dealer_sets_the_shared_options() -> None:
+    zmq = pytest.importorskip("zmq")
+    ctx = zmq.Context()
+    try:
+        sock = P.open_dealer(ctx, "tcp://127.0.0.1:1")
+        assert sock.socket_type == zmq.DEALER
+        assert sock.getsockopt(zmq.LINGER) == 0
+        assert sock.getsockopt(zmq.MAXMSGSIZE) == P.MAX_MESSAGE_BYTES
+        assert sock.getsockopt(zmq.RECONNECT_IVL) == 200
+        sock.close(0)
+        if zmq.has("curve"):
+            server_pub, _ = zmq.curve_keypair()
+            pub, secret = zmq.curve_keypair()
+            sock = P.open_dealer(ctx, "tcp://127.0.0.1:1", (server_pub, pub, secret))
+            assert sock.getsockopt(zmq.CURVE_SERVERKEY) == server_pub
+            sock.close(0)
+    finally:
+        ctx.term()
