@@ -6,6 +6,9 @@ exists, with whatever ``python3`` the user has.
 
 PLUGIN_NAME = "paintboard_krita"
 DESKTOP_FILE = "paintboard.desktop"
+# Krita reads actions (default shortcuts) from the ``actions`` folder beside ``pykrita``.
+ACTION_FILE = f"{PLUGIN_NAME}.action"
+ACTIONS_DIR = "actions"
 KRITARC_KEY = f"enable_{PLUGIN_NAME}"
 SETTINGS_FILE = "settings.json"
 VENDOR_DIR = "vendor"
