@@ -197,7 +197,7 @@ def client_loop(
     rng_seed: int,
 ) -> None:
     """One client: blocking generates, and now and then a live-mode burst of two."""
-    from paintboard.client import Client
+    from paintboard.serving.client import Client
 
     rng = random.Random(rng_seed * 1000 + client)
     width, height, labels = client_document(client)

@@ -9,7 +9,8 @@ inference cannot drift apart:
 * :func:`hint_maps` — that grid rasterised back to pixels, so colour also reaches the fine
   scales of the generator and not only its first block.
 * :func:`region_colour_map` — each label region touched by a stroke filled with the stroke's
-  colour, because an artist who dabs orange into the sky means "orange sky", not "orange spot".
+  colour, because an artist who dabs orange into the sky means "orange sky", not "orange spot";
+  the other regions optionally take a seeded *mood* (a real scene's per-class colours).
 """
 
 from __future__ import annotations
@@ -19,9 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from paintboard import images
+
 DEFAULT_S = 9
 CHANNELS = 8  # mask, x, y, w, h, r, g, b
 MAP_CHANNELS = 8  # hint_maps (mask, r, g, b) ++ region_colour_map (mask, r, g, b)
+HINT_FEATHER = 0.35  # hint rectangles' soft edge, as a fraction of a cell's size
+MOOD_WEIGHT = 0.5  # region-map mask of a mood colour; 1 = the user's own stroke colour
 
 _EIGHT = np.ones((3, 3), dtype=bool)  # strokes: a diagonal brush line is one stroke
 _FOUR = ndimage.generate_binary_structure(2, 1)  # regions: diagonal touch does not join areas
@@ -35,11 +40,7 @@ def stroke_mask(strokes: np.ndarray) -> np.ndarray:
     """
     if strokes.ndim == 2:
         return strokes > 0
-    if strokes.ndim != 3 or strokes.shape[2] not in (3, 4):
-        raise ValueError(f"strokes must be H×W×3 or H×W×4, got shape {strokes.shape}")
-    if strokes.shape[2] == 4:
-        return strokes[:, :, 3] > 0
-    return strokes.any(axis=2)
+    return images.stroke_rgba(strokes)[:, :, 3] > 0  # the rule's one home
 
 
 def cell_edges(length: int, s: int) -> np.ndarray:
@@ -57,16 +58,21 @@ def _cell_of(coord: np.ndarray, edges: np.ndarray) -> np.ndarray:
 
 
 def color_feature(strokes: np.ndarray, s: int = DEFAULT_S) -> np.ndarray:
-    """The (s, s, 8) float32 colour feature of a stroke image (design §3).
+    """The (s, s, 8) float32 colour feature of a stroke image (design §3, exactly the seed).
 
     ``feature[row, col]`` is the cell at grid row ``row`` (y) and column ``col`` (x), channels
-    ``(mask, x, y, w, h, r, g, b)``.  Strokes are 8-connected components of stroke pixels; a
-    stroke belongs to the cell holding its bounding box's top-left pixel.  Per cell, ``(x, y,
-    w, h)`` is the smallest rectangle covering all its strokes, relative to the cell's top-left
-    corner and divided by the cell's size (``w``/``h`` exceed 1 for strokes that span cells);
-    ``rgb`` is the mean colour of all those strokes' pixels in [0, 1]; ``mask`` is 1 when the
-    cell owns a stroke.  Cells that own nothing — even if another cell's stroke passes through
-    them — are all zero, so an empty layer gives the all-zero feature.
+    ``(mask, x, y, w, h, r, g, b)``:
+
+    * ``mask`` = 1 when the cell holds stroke pixels (any stroke's, also one owned elsewhere),
+      so a black stroke differs from none;
+    * ``rgb`` = mean colour of the stroke pixels *inside the cell*, in [0, 1];
+    * ``(x, y, w, h)`` = the smallest rectangle covering the strokes the cell *owns* — the
+      8-connected components whose bounding box's top-left pixel lies in it — relative to the
+      cell's top-left corner and divided by the cell's size (``w``/``h`` exceed 1 for strokes
+      that span cells); zero for a cell that owns none.
+
+    A stroke crossing cells therefore marks and colours every cell it passes through, while its
+    rectangle is stated once, by its owner.  An empty layer gives the all-zero feature.
     """
     if s < 1:
         raise ValueError(f"grid size s must be >= 1, got {s}")
@@ -76,50 +82,45 @@ def color_feature(strokes: np.ndarray, s: int = DEFAULT_S) -> np.ndarray:
     comp, n = ndimage.label(mask, structure=_EIGHT)
     if n == 0:
         return feature
+    ye, xe = cell_edges(height, s), cell_edges(width, s)
+    cells = s * s
 
+    # mask and colour: every stroke pixel counts in the cell it lies in
+    py, px = np.nonzero(mask)
+    pix_cell = _cell_of(py, ye) * s + _cell_of(px, xe)
+    pix = strokes[py, px]
+    rgb = np.repeat(pix[:, None], 3, axis=1) if pix.ndim == 1 else pix[:, :3]
+    p_count = np.bincount(pix_cell, minlength=cells).astype(np.float64)
+    p_sum = np.stack(
+        [np.bincount(pix_cell, weights=rgb[:, c], minlength=cells) for c in range(3)]
+    )
+    has = np.flatnonzero(p_count > 0)
+    feature[has // s, has % s, 0] = 1.0
+    feature[has // s, has % s, 5:8] = (p_sum[:, has] / p_count[has] / 255.0).T
+
+    # rectangle: union of the bounding boxes of the strokes each cell owns
     boxes = ndimage.find_objects(comp)  # n (row slice, col slice) pairs, in C
     ymin = np.array([b[0].start for b in boxes], dtype=np.int64)
     ymax = np.array([b[0].stop for b in boxes], dtype=np.int64)  # exclusive
     xmin = np.array([b[1].start for b in boxes], dtype=np.int64)
     xmax = np.array([b[1].stop for b in boxes], dtype=np.int64)
-
-    flat = comp[mask]  # stroke pixels only: sums cost nothing on a mostly empty layer
-    count = np.bincount(flat, minlength=n + 1)[1:].astype(np.float64)
-    pix = strokes[mask]
-    rgb = np.repeat(pix[:, None], 3, axis=1) if pix.ndim == 1 else pix[:, :3]
-    colour_sum = np.stack(
-        [np.bincount(flat, weights=rgb[:, c], minlength=n + 1)[1:] for c in range(3)], axis=1
-    )
-
-    ye, xe = cell_edges(height, s), cell_edges(width, s)
-    row, col = _cell_of(ymin, ye), _cell_of(xmin, xe)
-    cell = row * s + col
-
-    # per-cell union of owned strokes: min/max of their boxes, sums of their pixels
-    cells = s * s
+    owner = _cell_of(ymin, ye) * s + _cell_of(xmin, xe)
     c_ymin = np.full(cells, np.iinfo(np.int64).max)
     c_xmin = np.full(cells, np.iinfo(np.int64).max)
     c_ymax = np.zeros(cells, dtype=np.int64)
     c_xmax = np.zeros(cells, dtype=np.int64)
-    np.minimum.at(c_ymin, cell, ymin)
-    np.minimum.at(c_xmin, cell, xmin)
-    np.maximum.at(c_ymax, cell, ymax)
-    np.maximum.at(c_xmax, cell, xmax)
-    c_count = np.bincount(cell, weights=count, minlength=cells)
-    c_sum = np.stack(
-        [np.bincount(cell, weights=colour_sum[:, c], minlength=cells) for c in range(3)]
-    )
-
-    owned = np.flatnonzero(c_count > 0)
+    np.minimum.at(c_ymin, owner, ymin)
+    np.minimum.at(c_xmin, owner, xmin)
+    np.maximum.at(c_ymax, owner, ymax)
+    np.maximum.at(c_xmax, owner, xmax)
+    owned = np.unique(owner)
     r, c = owned // s, owned % s
     cell_h = (ye[r + 1] - ye[r]).astype(np.float64)
     cell_w = (xe[c + 1] - xe[c]).astype(np.float64)
-    feature[r, c, 0] = 1.0
     feature[r, c, 1] = (c_xmin[owned] - xe[c]) / cell_w
     feature[r, c, 2] = (c_ymin[owned] - ye[r]) / cell_h
     feature[r, c, 3] = (c_xmax[owned] - c_xmin[owned]) / cell_w
     feature[r, c, 4] = (c_ymax[owned] - c_ymin[owned]) / cell_h
-    feature[r, c, 5:8] = (c_sum[:, owned] / c_count[owned] / 255.0).T
     return feature
 
 
@@ -128,16 +129,25 @@ def latent(feature: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(feature, dtype=np.float32).reshape(-1)
 
 
-def _cell_rectangles(feature: np.ndarray, height: int, width: int) -> list[tuple]:
-    """Pixel rectangles ``(row, col, y0, y1, x0, x1)`` of the masked cells at ``height×width``.
+def pixel_cells(height: int, width: int, s: int) -> tuple[np.ndarray, np.ndarray]:
+    """Grid row of every pixel row and grid column of every pixel column (the same edges as
+    :func:`cell_edges`): losses and metrics pool per cell with these, never with their own grid."""
+    return (
+        _cell_of(np.arange(height), cell_edges(height, s)),
+        _cell_of(np.arange(width), cell_edges(width, s)),
+    )
 
-    At the resolution the feature was computed at this reproduces the strokes' bounding box
-    exactly (rounding removes float32 noise); at other sizes it scales with the cell grid.
+
+def owned_rectangles(feature: np.ndarray, height: int, width: int) -> list[tuple]:
+    """Pixel rectangles ``(row, col, y0, y1, x0, x1)`` of the cells that own strokes.
+
+    At the feature's own resolution this is each owner's strokes' bounding box exactly
+    (rounding removes float32 noise); at other sizes it scales with the cell grid.
     """
     s = feature.shape[0]
     ye, xe = cell_edges(height, s), cell_edges(width, s)
     out = []
-    for r, c in zip(*np.nonzero(feature[:, :, 0] > 0), strict=True):
+    for r, c in zip(*np.nonzero((feature[:, :, 3] > 0) & (feature[:, :, 4] > 0)), strict=True):
         ch, cw = ye[r + 1] - ye[r], xe[c + 1] - xe[c]
         x, y, w, h = (float(v) for v in feature[r, c, 1:5])
         x0 = int(np.rint(xe[c] + x * cw))
@@ -149,20 +159,84 @@ def _cell_rectangles(feature: np.ndarray, height: int, width: int) -> list[tuple
     return out
 
 
-def hint_maps(feature: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Rasterise the grid: (4, H, W) float32 = mask, r, g, b inside each owned cell's rectangle.
+def cell_rectangles(feature: np.ndarray, height: int, width: int) -> list[tuple]:
+    """THE cell → pixel rectangle rule: ``(row, col, y0, y1, x0, x1)`` per marked cell.
 
-    Cells are drawn in row-major order, later cells overwriting earlier ones where rectangles
-    of spanning strokes overlap.
+    A marked cell's hint covers the part of the owned rectangles that lies inside the cell
+    (the bounding box of their intersections with it): the feature says where strokes are
+    only through the owners' rectangles, and the cell's colour is that of its own pixels, so
+    the colour belongs inside the cell.  Rectangles never overlap, so rasterising them needs
+    no drawing order.  Hint maps, the colour loss and the hinted-cell metric all use this.
+    """
+    s = feature.shape[0]
+    ye, xe = cell_edges(height, s), cell_edges(width, s)
+    owned = owned_rectangles(feature, height, width)
+    out = []
+    for r, c in zip(*np.nonzero(feature[:, :, 0] > 0), strict=True):
+        cy0, cy1, cx0, cx1 = ye[r], ye[r + 1], xe[c], xe[c + 1]
+        y0 = x0 = 1 << 62
+        y1 = x1 = -1
+        for _, _, oy0, oy1, ox0, ox1 in owned:
+            iy0, iy1, ix0, ix1 = max(oy0, cy0), min(oy1, cy1), max(ox0, cx0), min(ox1, cx1)
+            if iy1 > iy0 and ix1 > ix0:
+                y0, y1, x0, x1 = min(y0, iy0), max(y1, iy1), min(x0, ix0), max(x1, ix1)
+        if y1 < 0:  # resampled to a size where the owner's rectangle misses the cell
+            y0, y1, x0, x1 = cy0, cy1, cx0, cx1
+        if y1 > y0 and x1 > x0:
+            out.append((int(r), int(c), int(y0), int(y1), int(x0), int(x1)))
+    return out
+
+
+def hint_maps(
+    feature: np.ndarray, height: int, width: int, *, feather: bool = True
+) -> np.ndarray:
+    """Rasterise the grid: (4, H, W) float32 = mask, r, g, b on each marked cell's rectangle
+    (:func:`cell_rectangles`), so the seed's per-cell colour reaches the fine scales too.
+
+    ``feather`` softens the rectangles' edges over :data:`HINT_FEATHER` of a cell (two box
+    blurs of mask and mask-weighted colour): with hard edges the generator copied the
+    rectangles into the picture as pale "ghost" boxes and a checker grid of cell hints.
     """
     maps = np.zeros((4, height, width), dtype=np.float32)
-    for r, c, y0, y1, x0, x1 in _cell_rectangles(feature, height, width):
+    for r, c, y0, y1, x0, x1 in cell_rectangles(feature, height, width):
         maps[0, y0:y1, x0:x1] = 1.0
         maps[1:4, y0:y1, x0:x1] = feature[r, c, 5:8, None, None]
+    if feather and maps[0].any():
+        s = feature.shape[0]
+        size = (
+            max(1, int(round(height / s * HINT_FEATHER))),
+            max(1, int(round(width / s * HINT_FEATHER))),
+        )
+        maps[1:4] *= maps[0]
+        for ch in range(4):
+            for _ in range(2):  # two box passes ≈ a smooth (triangular) kernel, O(1) per pixel
+                ndimage.uniform_filter(maps[ch], size=size, output=maps[ch], mode="nearest")
+        weight = maps[0]
+        inside = weight > 1e-3
+        maps[1:4][:, inside] /= weight[inside]
+        maps[1:4][:, ~inside] = 0.0
+        maps[0][~inside] = 0.0
     return maps
 
 
-def region_colour_map(index: np.ndarray, strokes: np.ndarray) -> np.ndarray:
+def _fill_mood(out: np.ndarray, index: np.ndarray, mood: np.ndarray | None) -> np.ndarray:
+    """Regions no stroke touched take the mood's colour of their class, at :data:`MOOD_WEIGHT`."""
+    if mood is None:
+        return out
+    mood = np.asarray(mood, dtype=np.float32)
+    if mood.ndim != 2 or mood.shape[1] != 3:
+        raise ValueError(f"mood must be (classes, 3) colours in [0, 1], got shape {mood.shape}")
+    known = np.isfinite(mood).all(axis=1)
+    idx = np.minimum(index, len(mood) - 1)
+    free = (out[0] == 0) & known[idx] & (index < len(mood))
+    out[0][free] = MOOD_WEIGHT
+    out[1:4][:, free] = mood[idx[free]].T
+    return out
+
+
+def region_colour_map(
+    index: np.ndarray, strokes: np.ndarray, mood: np.ndarray | None = None
+) -> np.ndarray:
     """(4, H, W) float32: every label region touched by a stroke, filled with the strokes' colour.
 
     Regions are 4-connected areas of one class id (void included: it is treated like any other
@@ -170,7 +244,10 @@ def region_colour_map(index: np.ndarray, strokes: np.ndarray) -> np.ndarray:
     colour of its pixels *inside that region*.  Several strokes in one region blend per pixel
     with weights ``1 / (d + 1)²``, ``d`` the distance to each stroke's (in-region) pixel
     centroid, so two dabs give a gradient and a pixel next to a dab takes that dab's colour.
-    Channel 0 is the mask of filled regions; untouched regions stay 0.
+    Channel 0 is the mask of filled regions; untouched regions stay 0 — or, given a ``mood``
+    ((classes, 3) colours in [0, 1], NaN rows = no opinion), take their class's mood colour with
+    mask :data:`MOOD_WEIGHT`: a softer "this is the scene's light" that keeps regions without
+    dabs from drifting towards a dab's colour (bleed) and gives a first Draw! a colour scheme.
     """
     if index.shape != strokes.shape[:2]:
         raise ValueError(f"labels {index.shape} and strokes {strokes.shape[:2]} differ in size")
@@ -178,7 +255,7 @@ def region_colour_map(index: np.ndarray, strokes: np.ndarray) -> np.ndarray:
     out = np.zeros((4, height, width), dtype=np.float32)
     mask = stroke_mask(strokes)
     if not mask.any():
-        return out
+        return _fill_mood(out, index, mood)
     stroke_id, _ = ndimage.label(mask, structure=_EIGHT)
     sy, sx = np.nonzero(mask)  # stroke pixels only: few, so per-stroke sums are cheap
     sid, scls = stroke_id[sy, sx], index[sy, sx]
@@ -226,7 +303,7 @@ def region_colour_map(index: np.ndarray, strokes: np.ndarray) -> np.ndarray:
             # einsum, not tensordot: a 3-row matmul is needlessly slow through BLAS here
             fill = np.einsum("sc,shw->chw", col[sel].astype(np.float32), w) / w.sum(axis=0)
             view[1:4][:, inside] = fill[:, inside]
-    return out
+    return _fill_mood(out, index, mood)
 
 
 @dataclass
@@ -239,19 +316,20 @@ class Conditioning:
 
 
 def build_conditioning(
-    index: np.ndarray, strokes: np.ndarray | None, s: int = DEFAULT_S
+    index: np.ndarray,
+    strokes: np.ndarray | None,
+    s: int = DEFAULT_S,
+    mood: np.ndarray | None = None,
 ) -> Conditioning:
-    """Labels + strokes at the same working resolution → :class:`Conditioning`.
+    """Labels + strokes (+ an optional mood) at the same working resolution → :class:`Conditioning`.
 
     The one entry point used by both the trainer and the inference engine, so the generator
     always sees colour prepared the same way.  ``strokes=None`` (no stroke layer) is the same as
-    an empty layer: all-zero feature, latent and maps.
+    an empty layer.  ``mood`` colours the regions no stroke touched (:func:`region_colour_map`).
     """
     height, width = index.shape
     if strokes is None:
-        feature = np.zeros((s, s, CHANNELS), dtype=np.float32)
-        maps = np.zeros((MAP_CHANNELS, height, width), dtype=np.float32)
-        return Conditioning(feature=feature, latent=latent(feature), maps=maps)
+        strokes = np.zeros((height, width, 4), dtype=np.uint8)
     if strokes.shape[:2] != (height, width):
         raise ValueError(
             f"strokes {strokes.shape[1]}×{strokes.shape[0]} and labels {width}×{height} "
@@ -259,6 +337,6 @@ def build_conditioning(
         )
     feature = color_feature(strokes, s)
     maps = np.concatenate(
-        [hint_maps(feature, height, width), region_colour_map(index, strokes)], axis=0
+        [hint_maps(feature, height, width), region_colour_map(index, strokes, mood)], axis=0
     )
     return Conditioning(feature=feature, latent=latent(feature), maps=maps)

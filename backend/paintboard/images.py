@@ -1,8 +1,8 @@
-"""Pixel arrays at the edges of the backend: raw bytes, PNG files and resizing.
+"""Pixel arrays: image files, the stroke rule and resizing.
 
 Everything inside the backend is an ``H×W×4`` RGBA ``uint8`` array (or ``H×W×3`` RGB, or an
-``H×W`` class-index map).  Krita hands over BGRA bytes; that byte order is converted here and
-nowhere else, so no other module ever has to think about it.
+``H×W`` class-index map).  Raw wire bytes (Krita's BGRA) are converted at the serving edge
+(:mod:`paintboard.serving.frames`), so no module here knows the wire format.
 
 Resizing is split by *what* is resized, because each kind of image breaks differently:
 label maps must never invent classes (nearest), stroke layers must never lose a small dab
@@ -16,51 +16,10 @@ from os import PathLike
 import numpy as np
 from PIL import Image
 
-from paintboard import protocol
-
-# channel order of each wire format, expressed as the RGBA indices to read
-_TO_RGBA = {protocol.FORMAT_RGBA8: (0, 1, 2, 3), protocol.FORMAT_BGRA8: (2, 1, 0, 3)}
-
 # A downscaled stroke pixel with less coverage than this (alpha in [0, 255]) counts as empty.
 # It only guards against float noise: one 1-px dab on a 4096-px side shrunk to 16 px still has
 # coverage 255 / 256² ≈ 0.004, far above it.
 _MIN_COVERAGE = 1e-4
-
-
-def _check_format(fmt: str) -> tuple[int, int, int, int]:
-    try:
-        return _TO_RGBA[fmt]
-    except KeyError:
-        raise ValueError(
-            f"unknown pixel format {fmt!r}; expected one of {protocol.PIXEL_FORMATS}"
-        ) from None
-
-
-def from_bytes(buf: bytes, width: int, height: int, fmt: str) -> np.ndarray:
-    """Raw 8-bit pixels (``fmt`` = ``RGBA8`` or ``BGRA8``) → a fresh ``H×W×4`` RGBA array.
-
-    The result is always a copy, so the caller may reuse or free ``buf`` (a ZeroMQ frame).
-    """
-    order = _check_format(fmt)
-    if width <= 0 or height <= 0:
-        raise ValueError(f"image size must be positive, got {width}×{height}")
-    expected = width * height * protocol.BYTES_PER_PIXEL
-    if len(buf) != expected:
-        raise ValueError(
-            f"{fmt} buffer has {len(buf)} bytes, expected {expected} "
-            f"({width}×{height} pixels × {protocol.BYTES_PER_PIXEL} bytes)"
-        )
-    arr = np.frombuffer(buf, dtype=np.uint8).reshape(height, width, 4)
-    return np.ascontiguousarray(arr[:, :, list(order)])
-
-
-def to_bytes(rgba: np.ndarray, fmt: str) -> bytes:
-    """``H×W×4`` RGBA ``uint8`` → raw bytes in ``fmt`` (the inverse of :func:`from_bytes`)."""
-    order = _check_format(fmt)
-    if rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] != 4:
-        raise ValueError(f"expected an H×W×4 uint8 RGBA array, got {rgba.shape} {rgba.dtype}")
-    # the RGBA↔BGRA swap is its own inverse, so the same index list converts both ways
-    return np.ascontiguousarray(rgba[:, :, list(order)]).tobytes()
 
 
 def load_rgba(path: str | PathLike) -> np.ndarray:
@@ -81,11 +40,25 @@ def load_strokes(path: str | PathLike) -> np.ndarray:
     stroke files mean the same thing everywhere downstream (features, resizing, the wire).
     """
     with Image.open(path) as im:
-        has_alpha = "A" in im.getbands() or "transparency" in im.info
-        rgba = np.asarray(im.convert("RGBA")).copy()
-    if not has_alpha:
-        rgba[:, :, 3] = np.where(rgba[:, :, :3].any(axis=2), 255, 0)
-    return rgba
+        if "A" in im.getbands() or "transparency" in im.info:
+            return np.asarray(im.convert("RGBA")).copy()
+        return stroke_rgba(np.asarray(im.convert("RGB")))
+
+
+def stroke_rgba(strokes: np.ndarray) -> np.ndarray:
+    """Design §3's stroke rule, its one home: which pixels of a stroke layer were painted.
+
+    ``H×W×4`` RGBA is returned as it is (alpha says it; a black dab on RGBA is a real stroke).
+    ``H×W×3`` RGB has no alpha, so a non-black pixel is a stroke: it gets alpha 255, every black
+    pixel alpha 0. Every reader of stroke layers (files, the engine, the colour feature) goes
+    through here, so an RGB stroke file means the same thing everywhere.
+    """
+    if strokes.ndim != 3 or strokes.shape[2] not in (3, 4):
+        raise ValueError(f"strokes must be H×W×3 or H×W×4, got shape {strokes.shape}")
+    if strokes.shape[2] == 4:
+        return strokes
+    alpha = np.where(strokes.any(axis=2), 255, 0).astype(np.uint8)
+    return np.dstack([strokes, alpha])
 
 
 def save_png(path: str | PathLike, arr: np.ndarray) -> None:

@@ -20,10 +20,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import features, images, labels, palette, protocol
+from . import features, images, labels, moods, palette
 from .device import select_device, set_threads
 from .nets import count_params, make_noise
-from .nets.generator import MIN_SIDE
+from .nets.generator import MIN_SIDE, pixel_noise
+from .unit_range import to_uint8
 from .weights import default_weights_path, load_generator
 
 # More unknown-colour pixels than this fraction means the user painted with non-palette colours
@@ -84,18 +85,23 @@ def autocast(device: torch.device, precision: str) -> contextlib.AbstractContext
 
 
 class InputError(ValueError):
-    """Input the user must fix; ``code`` is the protocol error code for the reply."""
+    """Input the user must fix.
 
-    def __init__(self, message: str, code: str = protocol.E_BAD_LABELS) -> None:
+    ``reason`` says what is wrong: ``"labels"`` (the labels layer is unusable) or ``"request"``
+    (arrays of the wrong shape or size). The serving layer maps it to a protocol error code;
+    the model layer knows nothing of the wire.
+    """
+
+    def __init__(self, message: str, reason: str = "labels") -> None:
         super().__init__(message)
-        self.code = code
+        self.reason = reason
         self.message = message
 
 
 class Cancelled(Exception):
     """``should_stop()`` returned True between two generator blocks."""
 
-    code = protocol.E_CANCELLED
+    reason = "cancelled"
 
 
 @dataclass
@@ -120,8 +126,7 @@ def _check_layer(name: str, arr: np.ndarray) -> None:
     ):
         shape = getattr(arr, "shape", None)
         raise InputError(
-            f"{name} must be an H×W×4 RGBA (or H×W×3 RGB) 8-bit image, got {shape}",
-            protocol.E_BAD_REQUEST,
+            f"{name} must be an H×W×4 RGBA (or H×W×3 RGB) 8-bit image, got {shape}", "request"
         )
 
 
@@ -141,6 +146,7 @@ class Engine:
         self.precision = resolve_precision(self.device, precision)
         self.weights_path = Path(weights) if weights else default_weights_path()
         self.netG, self.cfg, self.card = load_generator(self.weights_path, self.device)
+        self.moods = moods.from_card(self.card, self.cfg.label_nc)
         # channels_last halves CPU time of the convs and keeps CLADE's lookups copy-free.
         self.memory_format = (
             torch.channels_last if self.device.type in ("cpu", "cuda") else torch.contiguous_format
@@ -161,7 +167,7 @@ class Engine:
             "weights": str(self.weights_path),
         }
 
-    def warmup(self, size: int = protocol.DEFAULT_WORKING_SIZE) -> float:
+    def warmup(self, size: int) -> float:
         """Run one throw-away generation; returns its seconds.
 
         The first forward at a new size builds oneDNN/cuDNN kernels (~10× a normal call on
@@ -196,7 +202,8 @@ class Engine:
         labels_rgba: np.ndarray,
         strokes: np.ndarray | None,
         seed: int = 0,
-        size: int = protocol.DEFAULT_WORKING_SIZE,
+        *,
+        size: int,
         should_stop: Callable[[], bool] | None = None,
     ) -> Result:
         """Labels (+ strokes) at document size → :class:`Result` at document size.
@@ -210,14 +217,12 @@ class Engine:
                 raise InputError(
                     f"strokes ({strokes.shape[1]}×{strokes.shape[0]}) and labels "
                     f"({labels_rgba.shape[1]}×{labels_rgba.shape[0]}) differ in size",
-                    protocol.E_BAD_REQUEST,
+                    "request",
                 )
-        if not protocol.MIN_WORKING_SIZE <= int(size) <= protocol.MAX_WORKING_SIZE:
-            raise InputError(
-                f"working size {size} outside {protocol.MIN_WORKING_SIZE}.."
-                f"{protocol.MAX_WORKING_SIZE}",
-                protocol.E_BAD_REQUEST,
-            )
+        if int(size) < MIN_SIDE:
+            # The upper bound is a cost limit of the service, checked where requests come in
+            # (protocol.check_generate, the CLI); here only what the network cannot do.
+            raise InputError(f"working size {size} is below {MIN_SIDE}", "request")
         with self._lock:
             return self._generate(labels_rgba, strokes, int(seed), int(size), should_stop)
 
@@ -228,19 +233,19 @@ class Engine:
         h, w = images.working_size(doc_h, doc_w, size)
         h, w = max(h, MIN_SIDE), max(w, MIN_SIDE)  # extreme aspect ratios: keep G's minimum
         index = images.resize_labels(dec.index, h, w)
-        if strokes is not None and strokes.shape[2] == 3:
-            # RGB strokes: design §3 says any non-black pixel is a stroke; make that alpha.
-            alpha = (strokes.max(axis=2) > 0).astype(np.uint8) * 255
-            strokes = np.dstack([strokes, alpha])
-        small_strokes = images.resize_strokes(strokes, h, w) if strokes is not None else None
+        small_strokes = None
+        if strokes is not None:  # RGB strokes get their alpha from the stroke rule
+            small_strokes = images.resize_strokes(images.stroke_rgba(strokes), h, w)
         t1 = time.perf_counter()
 
-        cond = features.build_conditioning(index, small_strokes, self.cfg.feature_s)
+        mood = moods.pick(self.moods, seed)
+        cond = features.build_conditioning(index, small_strokes, self.cfg.feature_s, mood)
         dev, fmt = self.device, self.memory_format
         latent = torch.from_numpy(cond.latent).to(dev)[None]
         lab = torch.from_numpy(index.astype(np.int64)).to(dev)[None]
         maps = torch.from_numpy(cond.maps).to(dev)[None].contiguous(memory_format=fmt)
         noise = make_noise(seed, 1, self.cfg, dev)
+        pixels = pixel_noise(seed, 1, h, w, dev) if self.cfg.pixel_noise else None
         t2 = time.perf_counter()
 
         def on_block(_: int) -> None:
@@ -249,10 +254,8 @@ class Engine:
 
         with torch.inference_mode():
             with autocast(dev, self.precision):
-                out = self.netG(latent, lab, maps, noise, on_block=on_block)
-            out = out.float()  # quantise to 8 bit from fp32, whatever the network computed in
-            rgb = ((out[0] + 1.0) * 127.5).round_().clamp_(0, 255).to(torch.uint8)
-            rgb = rgb.permute(1, 2, 0).cpu().numpy()
+                out = self.netG(latent, lab, maps, noise, pixels=pixels, on_block=on_block)
+            rgb = to_uint8(out[0]).permute(1, 2, 0).cpu().numpy()  # quantised from fp32
         t3 = time.perf_counter()
 
         rgb = images.resize_image(rgb, doc_h, doc_w)

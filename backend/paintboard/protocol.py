@@ -103,6 +103,86 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+def endpoint_is_local(endpoint: str) -> bool:
+    """``tcp://HOST:PORT`` on a loopback host, or an ipc/inproc endpoint (never leaves the machine).
+
+    The one "does this endpoint need CURVE" test: the server refuses to bind a non-local endpoint
+    in the clear, and the plugin and the client use the same answer to decide on keys.
+    """
+    scheme, sep, rest = endpoint.strip().partition("://")
+    if not sep:
+        return False
+    if scheme in ("ipc", "inproc"):
+        return True
+    if scheme != "tcp":
+        return False
+    return is_loopback_host(rest.rsplit(":", 1)[0])
+
+
+# The command line that starts a backend, after the backend environment's python.  Spelled here
+# once: the plugin (autostart), the installer (settings, smoke test), benchmarks and tests use it.
+CLI_MODULE = "paintboard.cli"  # python -m CLI_MODULE <command>
+SERVE_ARGS = ("-m", CLI_MODULE, "serve")
+
+
+def serve_command(python: str, port: int | str, *extra: str) -> list[str]:
+    """``[python, -m, paintboard.cli, serve, --port, PORT, *extra]``; ``port`` may be ``{port}``."""
+    return [str(python), *SERVE_ARGS, "--port", str(port), *extra]
+
+
+def generate_fields(
+    width: int,
+    height: int,
+    fmt: str,
+    with_strokes: bool,
+    out_format: str = FORMAT_RGBA8,
+    seed: int = 0,
+    size: int = DEFAULT_WORKING_SIZE,
+    model: str | None = None,
+) -> dict[str, Any]:
+    """The fields of a ``generate`` request header (everything but v/op/id); see the top.
+
+    ``with_strokes`` says whether a strokes frame follows the labels frame. The one builder for
+    the client, the plugin and the fuzz script, so a field renamed here is renamed everywhere.
+    """
+    fields: dict[str, Any] = {
+        "width": width,
+        "height": height,
+        "labels": {"format": fmt},
+        "strokes": {"format": fmt} if with_strokes else None,
+        "out_format": out_format,
+        "seed": seed,
+        "size": size,
+    }
+    if model:
+        fields["model"] = model
+    return fields
+
+
+def open_dealer(
+    context: Any, endpoint: str, curve: tuple[bytes, bytes, bytes] | None = None
+) -> Any:
+    """A connected DEALER socket with the options both clients need (plugin and backend client).
+
+    ``curve`` = (server public key, client public key, client secret key). LINGER 0 so a closed
+    socket drops whatever it still queued (the Lazy-Pirate reset); MAXMSGSIZE so a bogus peer
+    cannot make us buffer gigabytes; a short reconnect interval so a restarted backend is found
+    within a second. pyzmq is imported here, not at the top: this module stays stdlib-only for
+    everything else (the installer reads its constants with no pyzmq around).
+    """
+    import zmq
+
+    sock = context.socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+    sock.setsockopt(zmq.RECONNECT_IVL, 200)
+    sock.setsockopt(zmq.RECONNECT_IVL_MAX, 2000)
+    if curve is not None:
+        sock.curve_serverkey, sock.curve_publickey, sock.curve_secretkey = curve
+    sock.connect(endpoint)
+    return sock
+
+
 class ProtocolError(Exception):
     """A message that breaks the protocol; ``code`` is one of the E_* constants."""
 

@@ -19,7 +19,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
-from . import palette, protocol
+from . import palette
 from .nets.config import ModelConfig
 from .nets.generator import Generator
 
@@ -70,9 +70,10 @@ def file_sha256(path: str | Path) -> str:
 def save_generator(path: str | Path, netG: Generator, cfg: ModelConfig, card: dict) -> None:
     """Write ``path`` (.safetensors) and its card (.json), both atomically.
 
-    The config, palette and protocol version are forced from the code, so a card can never
-    describe another network than the tensors it sits beside; the card also records the
-    tensors file's sha256, checked by :func:`load_generator`.
+    The config and palette are forced from the code, so a card can never describe another
+    network than the tensors it sits beside; the card also records the tensors file's sha256,
+    checked by :func:`load_generator`.  No wire-protocol version is stamped: the weights do not
+    depend on the wire (older cards still carry a ``protocol_version``, which nothing reads).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,7 +83,6 @@ def save_generator(path: str | Path, netG: Generator, cfg: ModelConfig, card: di
         config=cfg.to_dict(),
         palette=palette.palette_as_dicts(),
         feature_s=cfg.feature_s,
-        protocol_version=protocol.PROTOCOL_VERSION,
     )
     tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in netG.state_dict().items()}
     metadata = {
@@ -90,7 +90,6 @@ def save_generator(path: str | Path, netG: Generator, cfg: ModelConfig, card: di
         "format_version": FORMAT_VERSION,
         "config": json.dumps(cfg.to_dict(), sort_keys=True),
         "palette": json.dumps(palette.palette_as_dicts()),
-        "protocol_version": str(protocol.PROTOCOL_VERSION),
         "trained": json.dumps(bool(full_card["trained"])),
     }
     _atomic_write(path, lambda p: save_file(tensors, str(p), metadata=metadata))
@@ -143,7 +142,12 @@ def read_card(path: str | Path, cfg: ModelConfig) -> dict:
         card = json.loads(cpath.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise _fail(Path(path), f"model card {cpath} is not valid JSON ({exc})") from None
-    if not isinstance(card, dict) or card.get("config") != cfg.to_dict():
+    # compare as configs, so a card written before a field existed (its default) still matches
+    try:
+        same = isinstance(card, dict) and ModelConfig.from_dict(card.get("config") or {}) == cfg
+    except (TypeError, ValueError):
+        same = False
+    if not same:
         raise _fail(Path(path), f"model card {cpath} describes another model config than the file")
     return card
 

@@ -15,7 +15,7 @@ import sys
 import venv
 from pathlib import Path
 
-from . import VENV_MARKER
+from . import VENV_MARKER, protocol
 
 HERE = Path(__file__).resolve().parent
 
@@ -180,7 +180,7 @@ def run_json_script(python: Path, args: list[str], timeout: float) -> dict:
 
 
 def ping(python: Path, port: int, timeout: float = 3.0) -> dict:
-    """Ping a backend on loopback through paintboard.client, from inside the venv."""
+    """Ping a backend on loopback through paintboard.serving.client, from inside the venv."""
     script = str(HERE / "smoke_protocol.py")
     return run_json_script(
         python, [script, "--ping-only", "--port", str(port)], timeout=timeout + 20
@@ -203,7 +203,7 @@ def smoke_generate(
     strokes = repo / "examples" / "strokes.png"
     if not labels.is_file():
         return False, f"{labels} is missing (examples/ not in this checkout yet)"
-    cmd = [str(python), "-m", "paintboard.cli", "generate", str(labels), "-o", str(out)]
+    cmd = [str(python), "-m", protocol.CLI_MODULE, "generate", str(labels), "-o", str(out)]
     if strokes.is_file():
         cmd[5:5] = ["--strokes", str(strokes)]
     if weights is not None:

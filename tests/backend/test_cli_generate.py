@@ -64,3 +64,38 @@ def test_info():
     assert res.returncode == 0, res.stderr
     assert "model:" in res.stdout and "small" in res.stdout and "sky" in res.stdout
     assert "trained:" in res.stdout and "parameters" in res.stdout
+
+
+def _generate_in_process(tmp_path: Path, strokes: Path, name: str) -> np.ndarray:
+    import argparse
+
+    from paintboard.commands import generate
+
+    parser = argparse.ArgumentParser()
+    generate.add_arguments(parser)
+    out = tmp_path / f"{name}.png"
+    args = parser.parse_args([str(EXAMPLES / "labels.png"), "--strokes", str(strokes),
+                              "-o", str(out), "--size", "64", "--device", "cpu"])  # fmt: skip
+    assert generate.run(args) == 0
+    with Image.open(out) as im:
+        return np.asarray(im.convert("RGB")).astype(int)
+
+
+def test_rgb_stroke_file_means_the_same_as_rgba(tmp_path):
+    """An RGB stroke file (no alpha): black = not painted, so one orange dab on black is the
+    same input as that dab on a transparent layer (it used to become one opaque stroke)."""
+    with Image.open(EXAMPLES / "labels.png") as lab:
+        w, h = lab.size
+    rgba = np.zeros((h, w, 4), np.uint8)
+    rgba[h // 8 : h // 4, w // 3 : w // 2] = (255, 140, 0, 255)
+    Image.fromarray(rgba).save(tmp_path / "dab_rgba.png")
+    Image.fromarray(rgba[..., :3].copy()).save(tmp_path / "dab_rgb.png")
+    a = _generate_in_process(tmp_path, tmp_path / "dab_rgba.png", "a")
+    b = _generate_in_process(tmp_path, tmp_path / "dab_rgb.png", "b")
+    np.testing.assert_array_equal(a, b)
+
+
+def test_generate_refuses_a_working_size_past_the_limit(tmp_path):
+    res = cli("generate", str(EXAMPLES / "labels.png"), "-o", str(tmp_path / "o.png"),
+              "--size", "4096")  # fmt: skip
+    assert res.returncode == 2 and "4096" in res.stderr and "Traceback" not in res.stderr

@@ -39,10 +39,43 @@ def test_one_stroke() -> None:
     assert_feature(F.color_feature(img), want)
 
 
-def test_stroke_spanning_cells_is_owned_by_its_top_left_cell_only() -> None:
+def test_stroke_spanning_cells_marks_and_colours_every_cell_it_crosses() -> None:
     img = rgba(18, 18)
     img[3, 1:7] = GREEN  # y 3, x 1..6: starts in cell (1, 0), passes cells (1, 1..3)
-    want = expected(9, {(1, 0): [1, 0.5, 0.5, 3, 0.5, 0, 1, 0]})
+    want = expected(
+        9,
+        {
+            (1, 0): [1, 0.5, 0.5, 3, 0.5, 0, 1, 0],  # the owner: the whole stroke's rectangle
+            (1, 1): [1, 0, 0, 0, 0, 0, 1, 0],  # crossed: mask and own pixels' colour only
+            (1, 2): [1, 0, 0, 0, 0, 0, 1, 0],
+            (1, 3): [1, 0, 0, 0, 0, 0, 1, 0],
+        },
+    )
+    assert_feature(F.color_feature(img), want)
+
+
+def test_the_issues_288_px_example() -> None:
+    img = rgba(288, 288)  # 32-px cells
+    img[40:50, 40:100] = RED  # rows 40-49, columns 40-99: owner (1, 1), crosses (1, 2), (1, 3)
+    f = F.color_feature(img)
+    assert_feature(f[1, 2], np.array([1, 0, 0, 0, 0, 1, 0, 0], np.float32))
+    assert_feature(f[1, 3], np.array([1, 0, 0, 0, 0, 1, 0, 0], np.float32))
+    assert_feature(f[1, 1], np.array([1, 8 / 32, 8 / 32, 60 / 32, 10 / 32, 1, 0, 0], np.float32))
+    assert f[:, :, 0].sum() == 3
+
+
+def test_crossing_stroke_colour_is_the_mean_inside_each_cell() -> None:
+    img = rgba(18, 18)  # 2×2-pixel cells
+    img[2, 0:2] = RED  # cell (1, 0)
+    img[2, 2:4] = BLUE  # cell (1, 1); one stroke with the red part
+    img[3, 3] = GREEN  # cell (1, 1) too
+    want = expected(
+        9,
+        {
+            (1, 0): [1, 0, 0, 2, 1, 1, 0, 0],  # owns the stroke x 0..3, y 2..3; red only
+            (1, 1): [1, 0, 0, 0, 0, 0, 1 / 3, 2 / 3],  # (2 blue + 1 green) / 3
+        },
+    )
     assert_feature(F.color_feature(img), want)
 
 
@@ -50,16 +83,30 @@ def test_owner_is_the_bounding_box_corner_not_a_painted_pixel() -> None:
     img = rgba(18, 18)
     img[5:7, 7] = BLUE  # a "⌟": vertical bar at x 7 ...
     img[7, 2:8] = BLUE  # ... joined to a bottom bar x 2..7; bbox top-left (5, 2) is empty
-    want = expected(9, {(2, 1): [1, 0, 0.5, 3, 1.5, 0, 0, 1]})
+    # owner (2, 1) holds no stroke pixel: rectangle without mask (the seed: mask = has pixels)
+    want = expected(
+        9,
+        {
+            (2, 1): [0, 0, 0.5, 3, 1.5, 0, 0, 0],
+            (2, 3): [1, 0, 0, 0, 0, 0, 0, 1],  # x 7, y 5
+            (3, 1): [1, 0, 0, 0, 0, 0, 0, 1],
+            (3, 2): [1, 0, 0, 0, 0, 0, 0, 1],
+            (3, 3): [1, 0, 0, 0, 0, 0, 0, 1],
+        },
+    )
     assert_feature(F.color_feature(img), want)
 
 
-def test_two_strokes_sharing_a_cell_union_rectangle_and_pixel_weighted_colour() -> None:
+def test_two_strokes_sharing_a_cell_union_rectangle_and_in_cell_colour() -> None:
     img = rgba(36, 36)  # 4×4-pixel cells; cell (1, 1) is y 4..7, x 4..7
     img[4, 4:6] = RED  # 2 px
     img[6, 7:10] = BLUE  # 3 px, not 8-connected to the red one, leaves the cell to the right
-    # union rectangle x 4..9, y 4..6 → x 0, y 0, w 6/4, h 3/4; colour (2·red + 3·blue) / 5
-    want = expected(9, {(1, 1): [1, 0, 0, 1.5, 0.75, 0.4, 0, 0.6]})
+    # union rectangle x 4..9, y 4..6 → x 0, y 0, w 6/4, h 3/4; colour of the 3 pixels inside
+    # the cell: (2·red + 1·blue) / 3; the 2 blue pixels in cell (1, 2) mark it blue
+    want = expected(
+        9,
+        {(1, 1): [1, 0, 0, 1.5, 0.75, 2 / 3, 0, 1 / 3], (1, 2): [1, 0, 0, 0, 0, 0, 0, 1]},
+    )
     assert_feature(F.color_feature(img), want)
 
 
@@ -67,8 +114,8 @@ def test_diagonal_pixels_are_one_stroke() -> None:
     img = rgba(18, 18)
     img[4, 4] = RED
     img[5, 5] = BLUE  # 8-connected to the red pixel: one stroke owned by cell (2, 2)
-    img[6, 6] = BLUE
-    want = expected(9, {(2, 2): [1, 0, 0, 1.5, 1.5, 1 / 3, 0, 2 / 3]})
+    img[6, 6] = BLUE  # ... that reaches cell (3, 3)
+    want = expected(9, {(2, 2): [1, 0, 0, 1.5, 1.5, 0.5, 0, 0.5], (3, 3): [1, 0, 0, 0, 0, 0, 0, 1]})
     assert_feature(F.color_feature(img), want)
 
 
@@ -132,31 +179,65 @@ def test_latent_is_the_row_major_flattening() -> None:
     assert lat[8 * (9 * 1 + 2) + 5] == feat[1, 2, 5]
 
 
-def test_hint_maps_rasterise_cells_in_order() -> None:
-    feat = np.zeros((3, 3, 8), np.float32)  # 6×6 image: 2×2-pixel cells
-    feat[0, 0] = [1, 0, 0, 3, 1.5, 1, 0, 0]  # x 0..5, y 0..2
-    feat[1, 2] = [1, 0.5, 0, 1, 1, 0.2, 0.4, 0.6]  # x 5..6 (clipped to 5), y 2..3
-    maps = F.hint_maps(feat, 6, 6)
-    assert maps.shape == (4, 6, 6) and maps.dtype == np.float32
-    want_mask = np.zeros((6, 6), np.float32)
-    want_mask[0:3, :] = 1
-    want_mask[3, 5] = 1
+def test_cell_rectangles_clip_the_owners_rectangle_to_each_marked_cell() -> None:
+    img = rgba(288, 288)
+    img[40:50, 40:100] = RED
+    f = F.color_feature(img)
+    assert F.cell_rectangles(f, 288, 288) == [
+        (1, 1, 40, 50, 40, 64),
+        (1, 2, 40, 50, 64, 96),
+        (1, 3, 40, 50, 96, 100),
+    ]
+    # at half the size the grid scales with it
+    assert F.cell_rectangles(f, 144, 144) == [
+        (1, 1, 20, 25, 20, 32),
+        (1, 2, 20, 25, 32, 48),
+        (1, 3, 20, 25, 48, 50),
+    ]
+
+
+def test_hint_maps_paint_each_cells_own_colour_in_its_rectangle() -> None:
+    img = rgba(18, 18)
+    img[2, 0:2] = RED
+    img[2, 2:4] = BLUE
+    img[3, 3] = GREEN
+    maps = F.hint_maps(F.color_feature(img), 18, 18, feather=False)
+    assert maps.shape == (4, 18, 18) and maps.dtype == np.float32
+    want_mask = np.zeros((18, 18), np.float32)
+    want_mask[2:4, 0:4] = 1  # the owner's rectangle, split at the cell edge
     np.testing.assert_array_equal(maps[0], want_mask)
-    want_r = np.zeros((6, 6), np.float32)
-    want_r[0:3, :] = 1
-    want_r[2:4, 5] = 0.2  # the later cell overwrites the earlier one
-    np.testing.assert_allclose(maps[1], want_r)
-    np.testing.assert_allclose(maps[3, 2:4, 5], [0.6, 0.6])
-    assert maps[3].sum() == pytest.approx(1.2)
+    np.testing.assert_allclose(maps[1:, 2, 0], [1, 0, 0])
+    np.testing.assert_allclose(maps[1:, 3, 3], [0, 1 / 3, 2 / 3], atol=1e-6)
 
 
 def test_hint_maps_at_the_feature_resolution_reproduce_the_bounding_box() -> None:
     img = rgba(20, 31)
     img[9, 4:14] = RED  # spans columns 1..3
-    maps = F.hint_maps(F.color_feature(img), 20, 31)
+    maps = F.hint_maps(F.color_feature(img), 20, 31, feather=False)
     want = np.zeros((20, 31), np.float32)
     want[9, 4:14] = 1
     np.testing.assert_array_equal(maps[0], want)
+
+
+def test_feathered_hint_maps_keep_the_colour_and_soften_the_edge() -> None:
+    img = rgba(90, 90)  # 10-px cells
+    img[30:60, 30:60] = (200, 100, 50, 255)  # owner (3, 3), a 3×3-cell block
+    f = F.color_feature(img)
+    hard = F.hint_maps(f, 90, 90, feather=False)
+    soft = F.hint_maps(f, 90, 90)
+    assert soft[0].sum() == pytest.approx(hard[0].sum(), rel=0.02)  # the same hint "mass"
+    assert soft[0, 45, 45] == pytest.approx(1.0) and 0.2 < soft[0, 45, 30] < 0.8
+    assert np.abs(np.diff(soft[0, 45])).max() < 0.5  # no step at the rectangle's edge
+    on = soft[0] > 1e-3
+    np.testing.assert_allclose(
+        soft[1:, on].T, np.tile([200 / 255, 100 / 255, 50 / 255], (on.sum(), 1)), atol=1e-5
+    )
+
+
+def test_pixel_cells_follow_the_cell_edges() -> None:
+    rows, cols = F.pixel_cells(20, 31, 9)
+    assert rows.tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 8]
+    assert cols[:7].tolist() == [0, 0, 0, 1, 1, 1, 2] and cols[-1] == 8
 
 
 def sky_over_sea(h: int = 8, w: int = 8) -> np.ndarray:
@@ -217,6 +298,23 @@ def test_region_map_without_strokes_is_zero() -> None:
     assert not out.any()
 
 
+def test_region_map_mood_fills_the_regions_without_strokes_at_mood_weight() -> None:
+    index = sky_over_sea(4, 4)
+    strokes = rgba(4, 4)
+    strokes[0, 0] = RED  # the sky is the user's; the sea takes the mood
+    mood = np.full((16, 3), np.nan, np.float32)
+    mood[1] = (0.1, 0.2, 0.3)
+    mood[7] = (0.0, 0.5, 1.0)
+    out = F.region_colour_map(index, strokes, mood)
+    np.testing.assert_allclose(out[:, 0, 0], [1, 1, 0, 0])
+    np.testing.assert_allclose(out[:, 3, 3], [F.MOOD_WEIGHT, 0, 0.5, 1])
+    no_sea = mood.copy()
+    no_sea[7] = np.nan  # no opinion about a class: its regions stay empty
+    assert not F.region_colour_map(index, strokes, no_sea)[:, 2:].any()
+    only_mood = F.region_colour_map(index, rgba(4, 4), mood)
+    np.testing.assert_allclose(only_mood[:, 0, 0], [F.MOOD_WEIGHT, 0.1, 0.2, 0.3], atol=1e-6)
+
+
 def test_build_conditioning_shapes_and_parts() -> None:
     index = sky_over_sea(20, 31)
     strokes = rgba(20, 31)
@@ -227,6 +325,7 @@ def test_build_conditioning_shapes_and_parts() -> None:
     assert cond.maps.shape == (8, 20, 31) and cond.maps.dtype == np.float32
     np.testing.assert_array_equal(cond.latent, cond.feature.reshape(-1))
     np.testing.assert_array_equal(cond.maps[:4], F.hint_maps(cond.feature, 20, 31))
+    assert cond.maps[0].max() == pytest.approx(1.0) and cond.maps[0].min() == 0
     np.testing.assert_array_equal(cond.maps[4:], F.region_colour_map(index, strokes))
     assert cond.maps[4, :10].all() and not cond.maps[4, 10:].any()
 

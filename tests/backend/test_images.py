@@ -10,40 +10,6 @@ from paintboard import images
 from PIL import Image
 
 
-def test_bgra_bytes_are_swapped_to_rgba() -> None:
-    arr = images.from_bytes(bytes([1, 2, 3, 4, 5, 6, 7, 8]), 2, 1, "BGRA8")
-    assert arr.tolist() == [[[3, 2, 1, 4], [7, 6, 5, 8]]]
-    assert images.to_bytes(arr, "BGRA8") == bytes([1, 2, 3, 4, 5, 6, 7, 8])
-    assert images.to_bytes(arr, "RGBA8") == bytes([3, 2, 1, 4, 7, 6, 5, 8])
-
-
-@pytest.mark.parametrize("fmt", ["RGBA8", "BGRA8"])
-def test_round_trip(fmt: str) -> None:
-    arr = np.random.default_rng(1).integers(0, 256, (5, 7, 4), dtype=np.uint8)
-    buf = images.to_bytes(arr, fmt)
-    assert len(buf) == 5 * 7 * 4
-    back = images.from_bytes(buf, 7, 5, fmt)
-    np.testing.assert_array_equal(back, arr)
-    assert back.flags.writeable and back.flags.c_contiguous  # a real copy, not a view
-
-
-def test_wrong_buffer_length_says_what_was_expected() -> None:
-    with pytest.raises(ValueError, match=r"has 10 bytes, expected 24 \(3×2 pixels"):
-        images.from_bytes(bytes(10), 3, 2, "RGBA8")
-
-
-def test_unknown_format_is_rejected() -> None:
-    with pytest.raises(ValueError, match="unknown pixel format 'ARGB8'"):
-        images.from_bytes(bytes(4), 1, 1, "ARGB8")
-    with pytest.raises(ValueError, match="unknown pixel format"):
-        images.to_bytes(np.zeros((1, 1, 4), np.uint8), "RGB8")
-
-
-def test_to_bytes_rejects_rgb() -> None:
-    with pytest.raises(ValueError, match="H×W×4"):
-        images.to_bytes(np.zeros((2, 2, 3), np.uint8), "RGBA8")
-
-
 def test_png_round_trip_and_rgb_gets_opaque_alpha(tmp_path: Path) -> None:
     rgba = np.random.default_rng(2).integers(0, 256, (6, 5, 4), dtype=np.uint8)
     images.save_png(tmp_path / "a.png", rgba)

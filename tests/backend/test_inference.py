@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from paintboard import inference, protocol
+from paintboard import inference
 from paintboard.device import select_device
 from paintboard.inference import Cancelled, Engine, InputError
 from paintboard.nets import PRESETS, Generator
+from paintboard.nets.generator import MIN_SIDE
 from paintboard.palette import BY_NAME
 from paintboard.weights import save_generator
 
@@ -80,7 +81,7 @@ def test_empty_labels_rejected(engine, alpha):
     img[..., 3] = alpha  # transparent, or opaque black = void
     with pytest.raises(InputError, match="empty") as exc:
         engine.generate(img, None, size=64)
-    assert exc.value.code == protocol.E_BAD_LABELS
+    assert exc.value.reason == "labels"
 
 
 def test_unknown_colours_rejected_above_half_percent(engine):
@@ -91,15 +92,15 @@ def test_unknown_colours_rejected_above_half_percent(engine):
     img[:10, :10, :3] = (255, 0, 0)  # 1 %
     with pytest.raises(InputError, match="#ff0000.*palette") as exc:
         engine.generate(img, None, size=64)
-    assert exc.value.code == protocol.E_BAD_LABELS
+    assert exc.value.reason == "labels"
 
 
 def test_bad_requests(engine):
     with pytest.raises(InputError) as exc:
         engine.generate(scene(64, 64), dab(32, 64, 1, 1), size=64)
-    assert exc.value.code == protocol.E_BAD_REQUEST
+    assert exc.value.reason == "request"
     with pytest.raises(InputError, match="working size"):
-        engine.generate(scene(64, 64), None, size=4096)
+        engine.generate(scene(64, 64), None, size=MIN_SIDE - 1)
     with pytest.raises(InputError):
         engine.generate(np.zeros((64, 64), np.uint8), None, size=64)
 

@@ -77,19 +77,18 @@ def _strokes_with_rect(h: int, w: int, y0: int, x0: int, y1: int, x1: int, rgb) 
     return st
 
 
-def test_hint_rectangles_match_the_feature_rasteriser() -> None:
-    h, w = 40, 56
-    st = _strokes_with_rect(h, w, 3, 5, 9, 30, (200, 100, 0))  # spans several cells
-    st[25:27, 40:44] = (10, 200, 30, 255)
-    f = features.color_feature(st, 9)
-    lat = torch.from_numpy(features.latent(f))[None]
-    rows, cols, rgb, mask = losses.hint_rectangles(lat, 9, h, w)
-    union = (torch.einsum("bkh,bkw->bkhw", rows, cols) * mask[..., None, None]).amax(1)[0]
-    expected = features.hint_maps(f, h, w)[0] > 0
-    assert torch.equal(union > 0, torch.from_numpy(expected))
-    assert int(mask.sum()) == 2
-    k = int(mask[0].argmax())
-    assert torch.allclose(rgb[0, k], torch.tensor([200, 100, 0]) / 255.0, atol=1e-6)
+def test_hint_colour_loss_pools_each_cell_over_its_own_rectangle() -> None:
+    h, w = 36, 36  # 4-px cells
+    st = _strokes_with_rect(h, w, 4, 4, 6, 12, (255, 0, 0))  # owner (1, 1), crosses (1, 2)
+    st[4:6, 8:12, :3] = (0, 0, 255)  # the part in cell (1, 2) is blue
+    cond = features.build_conditioning(np.ones((h, w), np.uint8), st, 9)
+    maps = torch.from_numpy(cond.maps)[None]
+    img = torch.full((1, 3, h, w), -1.0)
+    img[:, 0, 4:6, 4:8] = 1.0  # red where the red cell's rectangle is
+    img[:, 2, 4:6, 8:12] = 1.0  # blue in the blue cell's
+    assert float(losses.hint_colour_loss(img, maps, 9)) < 1e-6
+    swapped = img.flip(-1)  # anything else scores
+    assert float(losses.hint_colour_loss(swapped, maps, 9)) > 0.1
 
 
 def test_colour_losses_are_zero_exactly_when_the_means_match() -> None:
@@ -98,12 +97,11 @@ def test_colour_losses_are_zero_exactly_when_the_means_match() -> None:
     index = np.ones((h, w), np.uint8)
     index[16:] = 7
     cond = features.build_conditioning(index, st, 9)
-    lat = torch.from_numpy(cond.latent)[None]
     maps = torch.from_numpy(cond.maps)[None]
     labels = torch.from_numpy(index.astype(np.int64))[None]
     img = torch.zeros(1, 3, h, w) - 1.0
     img[:, 0, :16] = 1.0  # the whole sky red: hint rectangle and region means are red
-    assert float(losses.hint_colour_loss(img, lat, 9)) < 1e-6
+    assert float(losses.hint_colour_loss(img, maps, 9)) < 1e-6
     assert float(losses.region_colour_loss(img, labels, maps, 16)) < 1e-6
     # texture is free as long as the mean holds: stripes averaging to red still score zero
     tex = img.clone()
@@ -112,7 +110,7 @@ def test_colour_losses_are_zero_exactly_when_the_means_match() -> None:
     assert float(losses.region_colour_loss(tex, labels, maps, 16)) < 1e-6
     blue = torch.zeros(1, 3, h, w) - 1.0
     blue[:, 2] = 1.0
-    assert float(losses.hint_colour_loss(blue, lat, 9)) == pytest.approx(2 / 3, abs=1e-5)
+    assert float(losses.hint_colour_loss(blue, maps, 9)) == pytest.approx(2 / 3, abs=1e-5)
     assert float(losses.region_colour_loss(blue, labels, maps, 16)) == pytest.approx(
         2 / 3, abs=1e-5
     )

@@ -2,7 +2,8 @@
 
 Each run writes a JSON verdict (kritarunner exits 0 even when the script raises). The same
 script runs against the fake backend (exact expected pixels known) and a real ``paintboard
-serve`` process, whose output is reproduced with ``paintboard.client.Client`` on the same bytes.
+serve`` process, whose output is reproduced with ``paintboard.serving.client.Client`` on the
+same bytes.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def test_document_flow_against_fake_backend(tmp_path: Path, backend_process) -> 
 
 def test_generate_through_real_backend_matches_client(tmp_path: Path, backend_process) -> None:
     sys.path.insert(0, str(ROOT / "backend"))
-    from paintboard.client import Client
+    from paintboard.serving.client import Client
 
     endpoint, _ = backend_process(real_backend_argv)
     res = run_kritarunner(tmp_path, endpoint, "generate")

@@ -109,7 +109,7 @@ def test_working_session_in_real_krita(tmp_path: Path, backend_process) -> None:
     assert res["colour_checked"] and res["stroke_on_strokes"]
     assert res["entries_a"] == 2
     assert res["active_after_shortcut_draw"] == "color strokes"
-    assert res["active_after_click_draw"] == "color strokes"
+    assert res["active_after_click_variation"] == "color strokes"
     assert res["current_after_back"] == 0 and res["current_after_forward"] == 1
     assert res["status_after_back"].startswith("Showing Paintboard #1")
     # Live: regenerates from real strokes, never takes the active layer, never overwrites a

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 from paintboard import protocol
-from paintboard.client import Client, ClientError
+from paintboard.serving.client import Client, ClientError
 
 REPO = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -37,15 +37,15 @@ def free_port() -> int:
 
 
 class FakeInputError(ValueError):
-    """Stands in for inference.InputError: an exception with a protocol ``code``."""
+    """Stands in for inference.InputError: an exception with a ``reason``, no protocol code."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
-        self.code = code
+        self.reason = reason
 
 
 class FakeCancelled(Exception):
-    pass
+    reason = "cancelled"
 
 
 @dataclass
@@ -53,7 +53,9 @@ class FakeResult:
     image: np.ndarray
     seed: int
     model: str = "fake"
-    labels: dict = field(default_factory=lambda: {"snapped": 3, "unknown": [((1, 2, 3), 7)]})
+    labels: dict = field(
+        default_factory=lambda: {"snapped": 3, "unknown": [[1, 2, 3, 7]], "unknown_pixels": 0}
+    )
     timings: dict = field(default_factory=lambda: {"generate": 0.001})
 
 
@@ -62,7 +64,7 @@ class FakeEngine:
 
     ``delay`` makes generation slow in small steps that honour ``should_stop`` (cancel tests);
     ``gate`` (an Event) blocks generation until set, so queue states are exact, not timed.
-    A labels layer whose first pixel is (255, 0, 0, 255) raises FakeInputError(E_BAD_LABELS);
+    A labels layer whose first pixel is (255, 0, 0, 255) raises FakeInputError("labels");
     (0, 255, 0, 255) raises RuntimeError (an engine bug).
     """
 
@@ -83,7 +85,7 @@ class FakeEngine:
                 raise FakeCancelled("stopped")
         first = tuple(int(v) for v in labels[0, 0])
         if first == (255, 0, 0, 255):
-            raise FakeInputError(protocol.E_BAD_LABELS, "labels layer is empty")
+            raise FakeInputError("labels", "labels layer is empty")
         if first == (0, 255, 0, 255):
             raise RuntimeError("boom")
         out = labels.copy()
@@ -107,7 +109,7 @@ class InprocServer:
 
 @pytest.fixture
 def inproc_server() -> Iterator[InprocServer]:
-    from paintboard.server import Server
+    from paintboard.serving.server import Server
 
     engine = FakeEngine()
     server = Server(engine, f"tcp://{HOST}:*")
@@ -169,9 +171,8 @@ def start_serve(
     for _ in range(3):  # a free port can be taken between probing and binding
         port = free_port()
         log_path = tmp_path / f"serve-{port}.log"
-        cmd = [sys.executable, "-m", "paintboard.cli", "serve", "--host", HOST]
-        cmd += ["--port", str(port), "--weights", str(weights), "--device", "cpu"]
-        cmd += ["--threads", "1", *extra]
+        cmd = protocol.serve_command(sys.executable, port, "--host", HOST, "--weights",
+                                     str(weights), "--device", "cpu", "--threads", "1", *extra)
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
         server = RealServer(proc, port, f"tcp://{HOST}:{port}", log_path)

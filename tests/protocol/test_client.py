@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import zmq
 from paintboard import protocol as P
-from paintboard.client import Client, ClientError
+from paintboard.serving.client import Client, ClientError
 
 Script = Callable[[int, dict], list[dict] | None]  # (request number, header) → replies to send
 

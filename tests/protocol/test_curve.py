@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 import zmq
-from paintboard import curve
 from paintboard import protocol as P
-from paintboard.client import Client, ClientError
-from paintboard.server import Server
+from paintboard.serving import curve
+from paintboard.serving.client import Client, ClientError
+from paintboard.serving.server import Server
 
 pytestmark = pytest.mark.skipif(not zmq.has("curve"), reason="libzmq without CURVE")
 
@@ -70,7 +70,7 @@ def test_missing_keys_name_the_file(tmp_path: Path) -> None:
     ],
 )
 def test_is_loopback_host(host: str, loopback: bool) -> None:
-    assert curve.is_loopback_host(host) is loopback
+    assert P.is_loopback_host(host) is loopback
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,7 @@ def test_is_loopback_host(host: str, loopback: bool) -> None:
     ],
 )
 def test_endpoint_is_local(endpoint: str, local: bool) -> None:
-    assert curve.endpoint_is_local(endpoint) is local
+    assert P.endpoint_is_local(endpoint) is local
 
 
 def test_server_class_refuses_open_non_loopback() -> None:
@@ -99,7 +99,7 @@ def test_server_class_refuses_open_non_loopback() -> None:
 
 
 def _serve(*args: str) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "paintboard.cli", "serve", *args]
+    cmd = [sys.executable, *P.SERVE_ARGS, *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
 
 

@@ -15,8 +15,8 @@ import pytest
 import zmq
 from paintboard import palette
 from paintboard import protocol as P
-from paintboard.client import Client, ClientError, check_reply
-from paintboard.server import Job, Scheduler
+from paintboard.serving.client import Client, ClientError, check_reply
+from paintboard.serving.scheduler import Job, Scheduler
 
 W, H = 40, 24
 
@@ -155,7 +155,7 @@ def test_stop_answers_running_and_queued_jobs(inproc_server) -> None:
 
 
 def test_weights_error_exits_2_with_a_clear_message() -> None:
-    cmd = [sys.executable, "-m", "paintboard.cli", "serve", "--weights", "/nonexistent.safetensors"]
+    cmd = [sys.executable, *P.SERVE_ARGS, "--weights", "/nonexistent.safetensors"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert out.returncode == 2
     assert "/nonexistent.safetensors" in out.stderr and "Traceback" not in out.stderr

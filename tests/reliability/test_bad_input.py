@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 from paintboard import palette, protocol
-from paintboard.client import Client, ClientError
+from paintboard.serving.client import Client, ClientError
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from paintboard import protocol
 from paintboard.bench import ServerProcess, rgba_to_wire, synthetic_document
-from paintboard.client import Client, ClientError
+from paintboard.serving.client import Client, ClientError
 
 pytestmark = pytest.mark.slow
 

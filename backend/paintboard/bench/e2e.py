@@ -28,7 +28,7 @@ def bench_e2e(
     decode/features/generate/resize come from the reply's ``timings``.  The bare generator time
     is measured in the same run, interleaved, by a benchmark worker with the same model.
     """
-    from paintboard.client import Client
+    from paintboard.serving.client import Client
 
     labels, strokes = synthetic_document(doc, doc, seed=7)
     extra: list[str] = []

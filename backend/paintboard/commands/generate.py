@@ -11,6 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from paintboard import protocol
+
 HELP = "generate a landscape PNG from a label map (+ colour strokes) on this machine"
 
 
@@ -19,7 +21,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strokes", type=Path, help="transparent PNG with colour dabs (optional)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="output PNG path")
     parser.add_argument(
-        "--size", type=int, default=256, help="working resolution, longest side (64..1024)"
+        "--size",
+        type=int,
+        default=protocol.DEFAULT_WORKING_SIZE,
+        help=f"working resolution, longest side ({protocol.MIN_WORKING_SIZE}.."
+        f"{protocol.MAX_WORKING_SIZE}, default %(default)s)",
     )
     parser.add_argument(
         "--seed", type=int, default=0, help="variation seed (same seed, same image)"
@@ -29,13 +35,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, help="CPU threads (default: one per core)")
 
 
-def _load(path: Path, what: str):
-    from paintboard import images
-
+def _load(path: Path, what: str, loader):
     if not path.is_file():
         raise FileNotFoundError(f"{what} file not found: {path}")
     try:
-        return images.load_rgba(path)
+        return loader(path)
     except OSError as exc:  # Pillow: not an image / truncated
         raise ValueError(f"cannot read {what} image {path}: {exc}") from None
 
@@ -45,8 +49,14 @@ def run(args: argparse.Namespace) -> int:
     from paintboard.inference import Engine, InputError
     from paintboard.weights import WeightsError
 
-    label_img = _load(args.labels, "labels")
-    strokes = _load(args.strokes, "strokes") if args.strokes else None
+    lo, hi = protocol.MIN_WORKING_SIZE, protocol.MAX_WORKING_SIZE
+    if not lo <= args.size <= hi:  # the same cost limit the server applies
+        print(f"paintboard generate: error: --size {args.size} is outside {lo}..{hi}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    label_img = _load(args.labels, "labels", images.load_rgba)
+    # Strokes through the stroke rule: an RGB file's black pixels are "not painted".
+    strokes = _load(args.strokes, "strokes", images.load_strokes) if args.strokes else None
     try:
         engine = Engine(args.weights, device=args.device, threads=args.threads)
         result = engine.generate(label_img, strokes, seed=args.seed, size=args.size)

@@ -59,7 +59,7 @@ def _endpoint(host: str, port: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from paintboard import curve
+    from paintboard.serving import curve
 
     if args.make_keys:
         directory = curve.make_keys(args.make_keys)
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         print(f"paintboard serve: error: --port {args.port} is not a TCP port", file=sys.stderr)
         return 2
-    loopback = curve.is_loopback_host(args.host)
+    loopback = protocol.is_loopback_host(args.host)
     if not loopback and not args.curve_keys:
         print(
             f"paintboard serve: error: refusing to listen on {args.host!r} without CURVE keys. "
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
 
     # Heavy imports only now, so that --help and --make-keys stay instant.
     from paintboard.inference import Engine
-    from paintboard.server import Server
+    from paintboard.serving.server import Server
     from paintboard.weights import WeightsError
 
     try:

@@ -25,6 +25,7 @@ from PIL import Image
 from torch.utils.data import Dataset
 
 from paintboard import features, images, palette
+from paintboard.unit_range import to_unit
 
 log = logging.getLogger(__name__)
 
@@ -157,15 +158,19 @@ def pair_files(root: Path) -> list[tuple[str, Path, Path]]:
 
 
 def make_sample(
-    rgb: np.ndarray, index: np.ndarray, strokes: np.ndarray | None, s: int
+    rgb: np.ndarray,
+    index: np.ndarray,
+    strokes: np.ndarray | None,
+    s: int,
+    mood: np.ndarray | None = None,
 ) -> dict[str, torch.Tensor]:
     """One training/eval item from arrays at the working size (the same path inference takes)."""
-    cond = features.build_conditioning(index, strokes, s)
+    cond = features.build_conditioning(index, strokes, s, mood)
     if strokes is None:
         strokes = np.zeros((*index.shape, 4), dtype=np.uint8)
     image = torch.from_numpy(np.ascontiguousarray(rgb[..., :3])).permute(2, 0, 1).float()
     return {
-        "image": image / 127.5 - 1.0,
+        "image": to_unit(image),
         "labels": torch.from_numpy(index.astype(np.int64)),
         "latent": torch.from_numpy(cond.latent.astype(np.float32)),
         "maps": torch.from_numpy(np.ascontiguousarray(cond.maps, dtype=np.float32)),
@@ -189,6 +194,8 @@ class FolderDataset(Dataset):
         s: int = features.DEFAULT_S,
         hints: bool = True,
         progress: bool = False,
+        shapes: Sequence[tuple[int, int]] = (),
+        mood_rate: float = 0.0,
     ) -> None:
         self.root = Path(root)
         self.size = int(size)
@@ -197,6 +204,8 @@ class FolderDataset(Dataset):
         self.seed = int(seed)
         self.s = int(s)
         self.hints = hints
+        self.shapes = [(int(h), int(w)) for h, w in shapes] or [(self.size, self.size)]
+        self.mood_rate = float(mood_rate)
         self.epoch = 0
         self.encoding, self.lookup = load_class_mapping(self.root / "classes.json")
         pairs = pair_files(self.root)
@@ -236,29 +245,45 @@ class FolderDataset(Dataset):
         _, ip, lp = self.pairs[i]
         return self._decode(ip, lp)
 
-    def crop(self, i: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Random square crop (+ flip) of pair ``i`` resized to the training size."""
+    def crop(
+        self, i: int, rng: np.random.Generator, shape: tuple[int, int] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Random crop (+ flip) of pair ``i`` with ``shape``'s aspect ratio, resized to it.
+
+        The crop is a ``crop_scale`` fraction of the largest rectangle of that aspect ratio that
+        fits the scene, so texture keeps the scale it has at the working size.
+        """
         rgb, index = self.arrays(i)
+        th, tw = shape or self.shapes[0]
         h, w = index.shape
-        side = min(h, w)
+        fit = min(h / th, w / tw)  # largest th:tw rectangle inside the scene, in target units
         lo, hi = self.crop_scale
-        c = max(1, min(side, int(round(side * rng.uniform(lo, hi)))))
-        y = int(rng.integers(0, h - c + 1))
-        x = int(rng.integers(0, w - c + 1))
-        rgb, index = rgb[y : y + c, x : x + c], index[y : y + c, x : x + c]
+        f = fit * rng.uniform(lo, hi)
+        ch = max(1, min(h, int(round(th * f))))
+        cw = max(1, min(w, int(round(tw * f))))
+        y = int(rng.integers(0, h - ch + 1))
+        x = int(rng.integers(0, w - cw + 1))
+        rgb, index = rgb[y : y + ch, x : x + cw], index[y : y + ch, x : x + cw]
         if self.flip and rng.random() < 0.5:
             rgb, index = rgb[:, ::-1], index[:, ::-1]
-        if c != self.size:
-            rgb = images.resize_image(np.ascontiguousarray(rgb), self.size, self.size)
-            index = images.resize_labels(index, self.size, self.size)
+        if (ch, cw) != (th, tw):
+            rgb = images.resize_image(np.ascontiguousarray(rgb), th, tw)
+            index = images.resize_labels(index, th, tw)
         return np.ascontiguousarray(rgb), np.ascontiguousarray(index)
 
-    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+    def __getitem__(self, key: int | tuple[int, int]) -> dict[str, torch.Tensor]:
+        """Item ``i`` or ``(i, shape number)``: the trainer's batches pick one shape each."""
+        i, k = (key, 0) if isinstance(key, (int, np.integer)) else key
         rng = np.random.default_rng([self.seed, self.epoch, int(i)])
-        rgb, index = self.crop(i, rng)
+        rgb, index = self.crop(i, rng, self.shapes[int(k) % len(self.shapes)])
         strokes = None
         if self.hints:
             from paintboard import hints
 
             strokes = hints.sample_training_strokes(rgb, rng, self.s)
-        return make_sample(rgb, index, strokes, self.s)
+        mood = None
+        if self.mood_rate and rng.random() < self.mood_rate:
+            from paintboard import moods
+
+            mood = moods.class_means(rgb, index, palette.NUM_CLASSES)
+        return make_sample(rgb, index, strokes, self.s, mood)

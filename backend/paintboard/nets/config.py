@@ -50,6 +50,8 @@ class ModelConfig:
     stats: str = StatsKind.BATCH.value
     map_hidden: int = 16  # clade: hidden channels of the map branch (0 = maps unused)
     spade_hidden: int = 128  # spade: hidden channels of the shared conv
+    upsample: str = "nearest"  # nearest | bilinear: how each block doubles the grid
+    pixel_noise: bool = False  # add seeded per-pixel noise (learned per-channel scale) per block
     ndf: int = 32
     d_scales: int = 2
     d_layers: int = 4
@@ -58,6 +60,8 @@ class ModelConfig:
         # Fail at construction, not deep inside a forward pass.
         NormKind(self.norm)
         StatsKind(self.stats)
+        if self.upsample not in ("nearest", "bilinear"):
+            raise ValueError(f"upsample must be nearest or bilinear, got {self.upsample!r}")
         if self.ngf < 1 or self.num_up < 1 or self.max_mult < 1:
             raise ValueError(f"bad model config {self!r}")
 
@@ -97,8 +101,18 @@ PRESETS: dict[str, ModelConfig] = {
     "tiny": ModelConfig(
         name="tiny", ngf=8, num_up=4, max_mult=4, map_hidden=8, ndf=8, d_scales=2, d_layers=3
     ),
-    # Shipped CPU model: CLADE + light map branch.
-    "small": ModelConfig(name="small", ngf=16, num_up=6, max_mult=8, map_hidden=16),
+    # Shipped CPU model: CLADE + light map branch; bilinear doubling and per-pixel noise
+    # (nearest doubling left a grid over flat regions, and without per-pixel noise all fine
+    # texture had to come from the 64-d seed vector through a 4×4 grid: smeared, streaky).
+    "small": ModelConfig(
+        name="small",
+        ngf=16,
+        num_up=6,
+        max_mult=8,
+        map_hidden=16,
+        upsample="bilinear",
+        pixel_noise=True,
+    ),
     # Paper-size GauGAN generator, for GPU training and as the speed reference.
     "spade": ModelConfig(
         name="spade",

@@ -1,8 +1,9 @@
 """The Paintboard generator (design §4): colour latent + seed noise → label-modulated up-sampling.
 
 Shape flow for a padded H×W (multiple of 2**num_up): linear → 4×4 grid → bilinear resize to the
-aspect-ratio base grid (H, W) / 2**num_up → mid blocks → num_up × (nearest ×2, residual block)
-→ 3×3 conv → tanh.  Inputs are padded (replicate) and the output cropped, so any H, W >= 16 works.
+aspect-ratio base grid (H, W) / 2**num_up → mid blocks → num_up × (nearest or bilinear ×2,
+residual block, + scaled pixel noise) → 3×3 conv → tanh.  Inputs are padded (replicate) and
+the output cropped, so any H, W >= 16 works.
 """
 
 from __future__ import annotations
@@ -26,6 +27,16 @@ def make_noise(seed: int, batch: int, cfg: ModelConfig, device: torch.device | s
     return torch.randn(batch, cfg.noise_dim, generator=gen).to(device)
 
 
+def pixel_noise(seed: int, batch: int, h: int, w: int, device: torch.device | str) -> Tensor:
+    """Seeded B×1×H×W texture noise for the finest block; coarser blocks pool it (see forward).
+
+    Drawn once at full size on the CPU generator and pooled, so a seed gives the same picture
+    on every device and at every block the noise describes the same place.
+    """
+    gen = torch.Generator(device="cpu").manual_seed(int(seed) ^ 0x5EED)
+    return torch.randn(batch, 1, h, w, generator=gen).to(device)
+
+
 def _replicate_pad_index(n: int, target: int, device: torch.device) -> Tensor:
     return torch.arange(target, device=device).clamp_(max=n - 1)
 
@@ -39,6 +50,12 @@ class Generator(nn.Module):
         self.mid = nn.ModuleList(ResBlock(ch[0], ch[0], cfg) for _ in range(cfg.mid_blocks))
         self.ups = nn.ModuleList(ResBlock(ch[i], ch[i + 1], cfg) for i in range(cfg.num_up))
         self.to_rgb = nn.Conv2d(ch[-1], 3, 3, padding=1)
+        # zero-initialised, so switching pixel noise on leaves a trained network unchanged
+        self.noise_scale = (
+            nn.ParameterList(nn.Parameter(torch.zeros(1, c, 1, 1)) for c in ch[1:])
+            if cfg.pixel_noise
+            else None
+        )
 
     def _conditions(
         self, labels: Tensor, maps: Tensor, fmt: torch.memory_format
@@ -76,12 +93,15 @@ class Generator(nn.Module):
         maps: Tensor,
         noise: Tensor | None = None,
         *,
+        pixels: Tensor | None = None,
         on_block: Callable[[int], None] | None = None,
     ) -> Tensor:
         """latent B×(s*s*8), labels B×H×W int64, maps B×map_nc×H×W → B×3×H×W in [-1, 1].
 
         ``on_block(i)`` is called before each block; inference uses it to cancel between blocks
         (it may raise).  ``noise`` None means zeros: the deterministic "seed-free" output.
+        ``pixels`` (B×1×H×W, :func:`pixel_noise`) is the per-pixel texture noise of a
+        ``pixel_noise`` model; None means none.
         """
         cfg = self.cfg
         b, h, w = labels.shape
@@ -104,6 +124,15 @@ class Generator(nn.Module):
             ih, iw = _replicate_pad_index(h, hp, dev), _replicate_pad_index(w, wp, dev)
             labels = labels[:, ih][:, :, iw]
             maps = F.pad(maps, (0, wp - w, 0, hp - h), mode="replicate")
+            if pixels is not None:
+                pixels = F.pad(pixels, (0, wp - w, 0, hp - h), mode="replicate")
+        noise_pyr: list[Tensor] = []
+        if pixels is not None and self.noise_scale is not None:
+            noise_pyr = [pixels.to(maps.dtype)]
+            for _ in range(cfg.num_up - 1):
+                # 2×2 sums / 2 keep unit variance at every scale
+                noise_pyr.append(F.avg_pool2d(noise_pyr[-1], 2) * 2.0)
+            noise_pyr.reverse()  # index 0 = after the first doubling
         if noise is None:
             noise = latent.new_zeros(b, cfg.noise_dim)
         conds = self._conditions(labels, maps.contiguous(memory_format=fmt), fmt)
@@ -121,7 +150,13 @@ class Generator(nn.Module):
         for level, block in enumerate(self.ups, start=1):
             if on_block is not None:
                 on_block(step)
-            x = block(F.interpolate(x, scale_factor=2.0, mode="nearest"), conds[level])
+            if cfg.upsample == "bilinear":
+                x = F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)
+            else:
+                x = F.interpolate(x, scale_factor=2.0, mode="nearest")
+            x = block(x, conds[level])
+            if noise_pyr:
+                x = x + self.noise_scale[level - 1] * noise_pyr[level - 1]
             step += 1
         x = torch.tanh(self.to_rgb(F.leaky_relu(x, 0.2)))
         return x[:, :, :h, :w]

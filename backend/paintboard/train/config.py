@@ -25,6 +25,11 @@ class TrainConfig:
     cache: bool = True  # decode the whole folder once into uint8 arrays in memory
     max_images: int = 0  # 0 = all
     feature_s: int = 9
+    # shapes (h, w) one batch is cropped to (each batch picks one, seeded); [] = size × size.
+    # Users' documents run from 1:2 to 2:1: a model trained on squares only streaks on them.
+    shapes: tuple = ()
+    mood_rate: float = 0.0  # share of items whose stroke-free regions get the scene's own mood
+    init_from: str = ""  # checkpoint .safetensors to start a new run from (fine-tuning)
     # model
     preset: str = "small"
     model_overrides: dict = field(default_factory=dict)  # e.g. {"ngf": 32}
@@ -70,6 +75,7 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["crop_scale"] = list(self.crop_scale)
+        d["shapes"] = [list(x) for x in self.shapes]
         return d
 
     def replace(self, **changes: Any) -> TrainConfig:
@@ -79,6 +85,14 @@ class TrainConfig:
 def _coerce(f: dataclasses.Field, value: Any) -> Any:
     """Turn JSON/CLI values into the field's type (tuples from lists, bools from strings)."""
     default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+    if f.name == "shapes":
+        try:
+            shapes = tuple((int(h), int(w)) for h, w in value)
+        except (TypeError, ValueError):
+            raise ValueError(f"shapes: expected a list of [height, width], got {value!r}") from None
+        if any(h < 16 or w < 16 for h, w in shapes):
+            raise ValueError(f"shapes: every side must be >= 16, got {value!r}")
+        return shapes
     if isinstance(default, tuple):
         if isinstance(value, str):
             value = [v for v in value.replace("(", "").replace(")", "").split(",") if v.strip()]

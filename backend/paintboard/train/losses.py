@@ -11,6 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from paintboard import features
+
 DOutput = list[list[Tensor]]  # per scale: intermediate features ..., logits (last)
 
 
@@ -48,53 +50,30 @@ def feature_matching(pred_fake: DOutput, pred_real: DOutput) -> Tensor:
     return total / len(pred_fake)
 
 
-def hint_rectangles(
-    latent: Tensor, s: int, h: int, w: int
-) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """Decode the (B, s*s*8) latent into per-cell row/column masks, hint colours and the cell mask.
+def _cell_onehots(h: int, w: int, s: int, like: Tensor) -> tuple[Tensor, Tensor]:
+    """(s, H) and (s, W) one-hot masks of the grid rows/columns (``features.pixel_cells``)."""
+    rows, cols = features.pixel_cells(h, w, s)
+    eye = torch.eye(s, dtype=like.dtype, device=like.device)
+    return eye[:, torch.from_numpy(rows).to(like.device)], eye[:, torch.from_numpy(cols).to(
+        like.device
+    )]
 
-    Returns rows (B, K, H), cols (B, K, W), rgb (B, K, 3) in [0, 1], mask (B, K) with K = s*s.
-    Separable masks keep the rectangle means an einsum instead of a B×K×H×W tensor.
+
+def hint_colour_loss(fake: Tensor, maps: Tensor, s: int) -> Tensor:
+    """L1 between each hinted cell's generated mean colour and its hint colour.
+
+    Pools over the hint map's mask inside each grid cell: the hint map is rasterised by
+    ``features.cell_rectangles`` (clipped to the cells), so this is exactly the per-cell
+    rectangle mean that ``paintboard eval`` scores as the hinted-cell error.
     """
-    b = latent.shape[0]
-    f = latent.view(b, s, s, 8)
-    dev, dt = latent.device, latent.dtype
-    xe = (torch.arange(s + 1, device=dev) * w) // s
-    ye = (torch.arange(s + 1, device=dev) * h) // s
-    x0 = xe[:-1].to(dt).view(1, 1, s)  # column index varies along the last axis
-    cw = (xe[1:] - xe[:-1]).to(dt).view(1, 1, s)
-    y0 = ye[:-1].to(dt).view(1, s, 1)
-    ch = (ye[1:] - ye[:-1]).to(dt).view(1, s, 1)
-    xmin = torch.round(x0 + f[..., 1] * cw)
-    xend = torch.round(xmin + f[..., 3] * cw)
-    ymin = torch.round(y0 + f[..., 2] * ch)
-    yend = torch.round(ymin + f[..., 4] * ch)
-    px = torch.arange(w, device=dev, dtype=dt).view(1, 1, w)
-    py = torch.arange(h, device=dev, dtype=dt).view(1, 1, h)
-    cols = ((px >= xmin.view(b, -1, 1)) & (px < xend.view(b, -1, 1))).to(dt)
-    rows = ((py >= ymin.view(b, -1, 1)) & (py < yend.view(b, -1, 1))).to(dt)
-    rgb = f[..., 5:8].reshape(b, s * s, 3)
-    mask = (f[..., 0] > 0.5).reshape(b, s * s).to(dt)
-    return rows, cols, rgb, mask
-
-
-def rect_means(image01: Tensor, rows: Tensor, cols: Tensor) -> tuple[Tensor, Tensor]:
-    """Mean colour (B, K, 3) of ``image01`` (B, 3, H, W) in each separable rectangle; area."""
-    sums = torch.einsum("bkh,bchw,bkw->bkc", rows, image01, cols)
-    area = rows.sum(-1) * cols.sum(-1)
-    return sums / area.clamp_min(1.0).unsqueeze(-1), area
-
-
-def hint_colour_loss(fake: Tensor, latent: Tensor, s: int) -> Tensor:
-    """L1 between each hinted rectangle's generated mean colour and its hint colour.
-
-    This is exactly the quantity ``paintboard eval`` scores (hinted-cell colour error).
-    """
-    rows, cols, rgb, mask = hint_rectangles(latent, s, fake.shape[2], fake.shape[3])
-    means, area = rect_means((fake + 1.0) * 0.5, rows, cols)
-    mask = mask * (area > 0).to(mask.dtype)
-    err = (means - rgb).abs().mean(-1)
-    return (err * mask).sum() / mask.sum().clamp_min(1.0)
+    rows, cols = _cell_onehots(fake.shape[2], fake.shape[3], s, fake)
+    weight = maps[:, 0:1]  # (B, 1, H, W)
+    area = torch.einsum("rh,bhw,cw->brc", rows, weight[:, 0], cols)
+    gen = torch.einsum("rh,bkhw,cw->brck", rows, weight * (fake + 1.0) * 0.5, cols)
+    tgt = torch.einsum("rh,bkhw,cw->brck", rows, weight * maps[:, 1:4], cols)
+    valid = (area > 0).to(fake.dtype)
+    err = (gen - tgt).abs().mean(-1) / area.clamp_min(1e-6)
+    return (err * valid).sum() / valid.sum().clamp_min(1.0)
 
 
 def region_colour_loss(fake: Tensor, labels: Tensor, maps: Tensor, num_classes: int) -> Tensor:
@@ -121,7 +100,6 @@ def generator_losses(
     pred_real: DOutput,
     fake: Tensor,
     real: Tensor,
-    latent: Tensor,
     labels: Tensor,
     maps: Tensor,
     *,
@@ -140,7 +118,7 @@ def generator_losses(
     if lambda_feat:
         out["G_feat"] = lambda_feat * feature_matching(pred_fake, pred_real)
     if lambda_colour:
-        out["G_colour"] = lambda_colour * hint_colour_loss(fake, latent, s)
+        out["G_colour"] = lambda_colour * hint_colour_loss(fake, maps, s)
     if lambda_region:
         out["G_region"] = lambda_region * region_colour_loss(fake, labels, maps, num_classes)
     if lambda_l1:

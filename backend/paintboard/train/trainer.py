@@ -6,6 +6,10 @@ under ``torchrun`` (gloo on CPU, nccl on CUDA); only rank 0 writes files.
 
 Determinism: data randomness is seeded by (seed, epoch, index) in the dataset and the generator
 noise by (seed, step, rank), so a resumed run continues exactly where an uninterrupted one would.
+
+Why this module is long: one class holds the state every step touches (nets, optimisers, EMA,
+data iterator, step counter, stop signals), and the checkpoint, card and sample methods each
+read most of it; losses, checkpoint files, config and the picture grid already live elsewhere.
 """
 
 from __future__ import annotations
@@ -27,11 +31,12 @@ import torch.distributed as dist
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, DistributedSampler
 
-from paintboard import images, labels, palette
+from paintboard import images, moods
 from paintboard.data import FolderDataset
+from paintboard.evaluation.grid import render_grid
 from paintboard.nets.config import PRESETS, ModelConfig
 from paintboard.nets.discriminator import MultiscaleDiscriminator
-from paintboard.nets.generator import Generator
+from paintboard.nets.generator import Generator, pixel_noise
 
 from . import losses
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
@@ -40,6 +45,7 @@ from .config import TrainConfig
 log = logging.getLogger(__name__)
 
 NUM_SAMPLES = 4  # rows in the sample grid
+MOOD_BANK_SIZE = 64  # moods in an exported card (Variation cycles through them)
 
 
 def model_config(cfg: TrainConfig) -> ModelConfig:
@@ -109,6 +115,8 @@ class Trainer:
             seed=cfg.seed,
             s=cfg.feature_s,
             progress=progress and self.is_main,
+            shapes=cfg.shapes,
+            mood_rate=cfg.mood_rate,
         )
         self.sampler = DistributedSampler(
             self.dataset,
@@ -140,6 +148,8 @@ class Trainer:
         self.wall_before = 0.0  # wall time of earlier sessions of this run
         if resume:
             self._resume()
+        if self.step == 0 and cfg.init_from:
+            self._init_from(Path(cfg.init_from))
         if self.distributed:
             from torch.nn.parallel import DistributedDataParallel as DDP
 
@@ -185,6 +195,30 @@ class Trainer:
         if self.is_main:
             log.info("resumed %s at step %d", ckpt.name, self.step)
 
+    def _init_from(self, path: Path) -> None:
+        """Start a new run from another run's weights (G, D, EMA), optimisers fresh.
+
+        Parameters the source lacks keep their initialisation — only those that are new in this
+        model and start as no-ops (the zero-initialised pixel-noise scales) are allowed to be
+        missing; anything else that does not fit is an error, not a silent partial load.
+        """
+        from safetensors.torch import load_file
+
+        if not path.is_file():
+            raise FileNotFoundError(f"init_from: {path} not found")
+        tensors = load_file(str(path), device="cpu")
+        for prefix, module in self._modules().items():
+            n = len(prefix) + 1
+            sub = {k[n:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
+            if not sub and prefix == "EMA":
+                sub = {k[2:]: v for k, v in tensors.items() if k.startswith("G.")}
+            missing, unexpected = module.load_state_dict(sub, strict=False)
+            bad = [k for k in missing if not k.startswith("noise_scale")] + list(unexpected)
+            if bad:
+                raise ValueError(f"init_from {path}: '{prefix}' weights do not fit: {bad[:5]}")
+        if self.is_main:
+            log.info("initialised from %s", path)
+
     # ---------------------------------------------------------------- one step
     def _to_device(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
         out = {}
@@ -200,11 +234,17 @@ class Trainer:
         gen = torch.Generator(device="cpu").manual_seed(seed)
         return torch.randn(batch, self.mcfg.noise_dim, generator=gen).to(self.device)
 
+    def _pixels(self, real: Tensor) -> Tensor | None:
+        if not self.mcfg.pixel_noise:
+            return None
+        b, _, h, w = real.shape
+        return pixel_noise(_seed_from(self.cfg.seed, self.step, self.rank, 1), b, h, w, self.device)
+
     def train_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
         """One D update then one G update on the same fake batch (G runs forward once)."""
         cfg = self.cfg
         real, lab, lat, maps = batch["image"], batch["labels"], batch["latent"], batch["maps"]
-        fake = self.ddpG(lat, lab, maps, self._noise(real.shape[0]))
+        fake = self.ddpG(lat, lab, maps, self._noise(real.shape[0]), pixels=self._pixels(real))
         out: dict[str, Tensor] = {}
         lab2, maps2 = torch.cat([lab, lab]), torch.cat([maps, maps])
         if self.use_d:
@@ -229,7 +269,6 @@ class Trainer:
             pred_real,
             fake,
             real,
-            lat,
             lab,
             maps,
             s=cfg.feature_s,
@@ -258,7 +297,14 @@ class Trainer:
             self.dataset.set_epoch(epoch)
             idx = list(self.sampler)
             b = self.cfg.batch_size
-            plan = [idx[i * b : (i + 1) * b] for i in range(offset, self.steps_per_epoch)]
+            shapes = len(self.dataset.shapes)
+            pick = np.random.default_rng([self.cfg.seed, epoch, 7]).integers(
+                0, shapes, self.steps_per_epoch
+            )
+            plan = [
+                [(j, int(pick[i])) for j in idx[i * b : (i + 1) * b]]
+                for i in range(offset, self.steps_per_epoch)
+            ]
             loader = DataLoader(
                 self.dataset,
                 batch_sampler=plan,
@@ -410,7 +456,10 @@ class Trainer:
     def training_card(self, t0: float) -> dict[str, Any]:
         """Facts about the run for the exported model card."""
         cfg = self.cfg
-        return {
+        card: dict[str, Any] = {}
+        if cfg.mood_rate:
+            card[moods.CARD_KEY] = self.mood_bank()
+        return card | {
             "trained": self.step > 0,
             "training": {
                 "data": str(cfg.data),
@@ -428,6 +477,16 @@ class Trainer:
                 "config": cfg.to_dict(),
             },
         }
+
+    def mood_bank(self) -> list:
+        """The moods the exported model picks from: whole training scenes spread over the set
+        (made once per run; the scenes, not crops, so a mood is a whole scene's light)."""
+        if getattr(self, "_moods", None) is None:
+            n = len(self.dataset)
+            picks = np.linspace(0, n - 1, num=min(MOOD_BANK_SIZE, n)).astype(int)
+            scenes = (self.dataset.arrays(int(i)) for i in picks)
+            self._moods = moods.build_bank(scenes, self.mcfg.label_nc, MOOD_BANK_SIZE)
+        return self._moods
 
     def export(self, t0: float) -> Path | None:
         if self.ema is None:
@@ -456,52 +515,13 @@ class Trainer:
         batch = self.fixed_batch()
         b = self._to_device(batch)
         noise = torch.zeros(b["image"].shape[0], self.mcfg.noise_dim, device=self.device)
-        fake = self.ema.net(b["latent"], b["labels"], b["maps"], noise)
+        pixels = self._pixels(b["image"])
+        fake = self.ema.net(b["latent"], b["labels"], b["maps"], noise, pixels=pixels)
         grid = render_grid(batch["labels"], batch["strokes"], fake.cpu(), batch["image"])
         out = self.run_dir / "samples" / f"step_{self.step:08d}.png"
         out.parent.mkdir(parents=True, exist_ok=True)
         images.save_png(out, grid)
         return out
-
-
-def to_uint8(img: Tensor) -> np.ndarray:
-    """B×3×H×W in [-1, 1] → B×H×W×3 uint8."""
-    x = ((img.float().clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8)
-    return x.permute(0, 2, 3, 1).numpy()
-
-
-def strokes_preview(strokes: np.ndarray) -> np.ndarray:
-    """RGBA strokes over mid grey, so a black dab and 'no dab' look different."""
-    out = np.full((*strokes.shape[:2], 3), 96, dtype=np.uint8)
-    m = strokes[..., 3] > 0
-    out[m] = strokes[..., :3][m]
-    return out
-
-
-def render_grid(
-    labels_: Tensor, strokes: Tensor, fake: Tensor, real: Tensor, pad: int = 2
-) -> np.ndarray:
-    """Rows of (labels | strokes | result | ground truth) with a white gutter."""
-    fk, rl = to_uint8(fake), to_uint8(real)
-    lab = labels_.clamp(0, palette.NUM_CLASSES - 1).to(torch.uint8).numpy()
-    rows = []
-    for i in range(fk.shape[0]):
-        tiles = [
-            labels.encode_labels(lab[i]),
-            strokes_preview(strokes[i].numpy()),
-            fk[i],
-            rl[i],
-        ]
-        h = tiles[0].shape[0]
-        gap = np.full((h, pad, 3), 255, np.uint8)
-        row = np.concatenate([x for t in tiles for x in (t, gap)][:-1], axis=1)
-        rows.append(row)
-        rows.append(np.full((pad, row.shape[1], 3), 255, np.uint8))
-    grid = np.concatenate(rows[:-1], axis=0)
-    if grid.shape[0] < 256:  # tiny training sizes: upscale (nearest) so a person can see it
-        k = max(1, 256 // grid.shape[0])
-        grid = grid.repeat(k, 0).repeat(k, 1)
-    return grid
 
 
 def config_from_run(run_dir: Path) -> dict[str, Any] | None:

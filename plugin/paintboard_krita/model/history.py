@@ -28,6 +28,8 @@ class Entry:
     width: int = 0
     height: int = 0
     live: bool = False  # kept from live mode
+    tiles: str = ""  # local_redraw.TileSig of the inputs: what auto-local compares with
+    base: int = 0  # n of the result this one redrew locally (0: drawn whole)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -15,6 +15,7 @@ from krita import DockWidget, Krita
 from PyQt5.QtCore import Qt, QTimer
 from PyQt5.QtGui import QIcon, QImage
 from PyQt5.QtWidgets import (
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -158,7 +159,7 @@ class PaintboardDocker(DockWidget):
 
         row2 = QHBoxLayout()
         row2.setSpacing(4)
-        var = QPushButton("Variation")
+        self.var_btn = var = QPushButton("Variation")
         var.setToolTip("Same inputs, a new seed")
         var.clicked.connect(lambda: self._call("variation", create=True))
         self.live_btn = QPushButton("Live")
@@ -173,6 +174,13 @@ class PaintboardDocker(DockWidget):
             b.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
             row2.addWidget(b)
         w.addLayout(row2)
+        self.local_box = QCheckBox("Only redraw changes")
+        self.local_box.setChecked(True)
+        self.local_box.setToolTip(
+            "Redraw only where labels or strokes changed since the result shown (same seed), "
+            "keep the rest. With a selection, Draw! and Variation replace only the selection.")
+        self.local_box.toggled.connect(self._toggle_local)
+        w.addWidget(self.local_box)
 
         self.doc_status = QLabel()
         self.doc_status.setWordWrap(True)
@@ -253,6 +261,7 @@ class PaintboardDocker(DockWidget):
             self.sync_active()  # closed under us: the App's watcher will agree in a moment
             return
         for button, on in ((self.live_btn, bool(model and model.live)),
+                           (self.local_box, bool(model.auto_local) if model else True),
                            (self.colour_btn, bool(model and model.in_colour_mode()))):
             if button.isChecked() != on:
                 button.blockSignals(True)
@@ -385,6 +394,11 @@ class PaintboardDocker(DockWidget):
         self.templates_dir.mkdir(parents=True, exist_ok=True)
         img.save(str(self.templates_dir / (Path(path).stem + ".png")))
         self.templates.reload()
+
+    def _toggle_local(self, on: bool) -> None:
+        model = self._model_or_create(False)
+        if model is not None:
+            model.auto_local = on
 
     def _toggle_live(self, on: bool) -> None:
         model = self._model_or_create(on)

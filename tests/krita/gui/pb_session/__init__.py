@@ -191,9 +191,9 @@ def _steps():
     yield key("ctrl+alt+d")
     yield from _wait(lambda: len(model.history.entries) >= 1)
     RES["active_after_shortcut_draw"] = model.doc.active_role()
-    yield click(docker.draw_btn)
+    yield click(docker.var_btn)
     yield from _wait(lambda: len(model.history.entries) >= 2)
-    RES["active_after_click_draw"] = model.doc.active_role()
+    RES["active_after_click_variation"] = model.doc.active_role()
     RES["entries_a"] = len(model.history.entries)
     yield key("ctrl+alt+Left")
     yield 500

@@ -1,4 +1,7 @@
-"""CURVE key helpers: the only way the backend may listen beyond loopback.
+"""CURVE key files: the only way the backend may listen beyond loopback.
+
+Which endpoints need CURVE is decided by :func:`paintboard.protocol.endpoint_is_local`, the rule
+the plugin shares.
 
 A key directory made by :func:`make_keys` looks like this::
 
@@ -22,8 +25,6 @@ from pathlib import Path
 
 import zmq
 import zmq.auth
-
-from .protocol import is_loopback_host
 
 SERVER_NAME = "server"
 CLIENT_NAME = "client"
@@ -106,13 +107,3 @@ def load_client(directory: str | Path, client_name: str = CLIENT_NAME) -> Client
     assert secret is not None
     return ClientKeys(server_public=server_public, public_key=public, secret_key=secret)
 
-
-def endpoint_is_local(endpoint: str) -> bool:
-    """``tcp://HOST:PORT`` on loopback, or an ipc/inproc endpoint (never leaves the machine)."""
-    scheme, _, rest = endpoint.partition("://")
-    if scheme in ("ipc", "inproc"):
-        return True
-    if scheme != "tcp":
-        return False
-    host = rest.rsplit(":", 1)[0]
-    return is_loopback_host(host)

@@ -84,15 +84,11 @@ class Client:
     # ---- socket ------------------------------------------------------------------------------
 
     def _open(self) -> None:
-        sock = self._ctx.socket(zmq.DEALER)
-        sock.setsockopt(zmq.LINGER, 0)
-        sock.setsockopt(zmq.MAXMSGSIZE, protocol.MAX_MESSAGE_BYTES)
+        curve = None
         if self._curve_server_key is not None:
             assert self._curve_client_keys is not None
-            sock.curve_serverkey = self._curve_server_key
-            sock.curve_publickey, sock.curve_secretkey = self._curve_client_keys
-        sock.connect(self.endpoint)
-        self._sock = sock
+            curve = (self._curve_server_key, *self._curve_client_keys)
+        self._sock = protocol.open_dealer(self._ctx, self.endpoint, curve)
 
     def reconnect(self) -> None:
         """Drop the socket (and anything queued on it) and open a fresh one."""
@@ -183,30 +179,6 @@ class Client:
     def cancel(self, target: str | int, timeout: float | None = None) -> dict:
         return self.request(protocol.OP_CANCEL, timeout=timeout, target=target)[0]
 
-    @staticmethod
-    def _generate_fields(
-        strokes: bytes | None,
-        width: int,
-        height: int,
-        fmt: str,
-        out_format: str,
-        seed: int,
-        size: int,
-        model: str | None,
-    ) -> dict[str, Any]:
-        fields: dict[str, Any] = {
-            "width": width,
-            "height": height,
-            "labels": {"format": fmt},
-            "strokes": {"format": fmt} if strokes is not None else None,
-            "out_format": out_format,
-            "seed": seed,
-            "size": size,
-        }
-        if model is not None:
-            fields["model"] = model
-        return fields
-
     def generate(
         self,
         labels: bytes,
@@ -221,7 +193,9 @@ class Client:
         timeout: float | None = None,
     ) -> tuple[dict[str, Any], bytes]:
         """Labels (+ strokes) raw bytes in, (reply header, image bytes in ``out_format``) out."""
-        fields = self._generate_fields(strokes, width, height, fmt, out_format, seed, size, model)
+        fields = protocol.generate_fields(
+            width, height, fmt, strokes is not None, out_format, seed, size, model
+        )
         buffers = [labels] if strokes is None else [labels, strokes]
         header, frames = self.request(protocol.OP_GENERATE, buffers, timeout=timeout, **fields)
         if len(frames) != 1:
@@ -250,7 +224,9 @@ class Client:
         size: int = protocol.DEFAULT_WORKING_SIZE,
         model: str | None = None,
     ) -> str:
-        fields = self._generate_fields(strokes, width, height, fmt, out_format, seed, size, model)
+        fields = protocol.generate_fields(
+            width, height, fmt, strokes is not None, out_format, seed, size, model
+        )
         buffers = [labels] if strokes is None else [labels, strokes]
         return self.send(protocol.OP_GENERATE, buffers, **fields)
 

@@ -1,0 +1,91 @@
+"""Moods: per-class colour schemes of real training scenes, for the regions nobody dabbed.
+
+Without strokes a generator has to invent every colour from a 64-d seed, and trained with the
+colours of a few hints only it learns one safe average look (streaky, grey-green) — or, worse,
+lets one orange dab in the sky tint the grass (bleed).  A *mood* is the per-class mean colour of
+one training scene.  The engine picks one by the request's seed and hands it to
+:func:`paintboard.features.build_conditioning`, which fills every region without a stroke with
+its class's mood colour at a lower mask weight: a first Draw! gets a coherent colour scheme,
+*Variation* (a new seed) a new one, and a dab changes its own region only.
+
+The bank is made once from the training data (:func:`build_bank`) and travels in the model card
+under :data:`CARD_KEY`, so weights and their moods can never be separated.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+CARD_KEY = "moods"
+MIN_PIXELS = 64  # a class needs this many pixels in a scene before its mean means anything
+
+
+def class_means(rgb: np.ndarray, index: np.ndarray, num_classes: int) -> np.ndarray:
+    """(num_classes, 3) float32 mean colour in [0, 1] of each class in one scene; NaN if absent.
+
+    Also the training-time mood: the scene's own colours, so the generator learns that a mood
+    colour is the region's mean colour.
+    """
+    flat = index.reshape(-1).astype(np.int64)
+    flat = np.minimum(flat, num_classes - 1)
+    count = np.bincount(flat, minlength=num_classes).astype(np.float64)
+    pix = rgb[..., :3].reshape(-1, 3).astype(np.float64)
+    sums = np.stack([np.bincount(flat, weights=pix[:, c], minlength=num_classes) for c in range(3)])
+    out = np.full((num_classes, 3), np.nan, dtype=np.float32)
+    ok = count >= MIN_PIXELS
+    out[ok] = (sums[:, ok] / count[ok] / 255.0).T
+    return out
+
+
+def build_bank(
+    scenes: Iterable[tuple[np.ndarray, np.ndarray]], num_classes: int, size: int = 64
+) -> list[list[list[float]]]:
+    """``size`` moods from (rgb, index) scenes: each scene's class means, gaps filled.
+
+    A class absent from a scene takes that class's median over all scenes, so every mood has an
+    opinion about every class seen in training (void and never-seen classes stay None).
+    """
+    means = [class_means(rgb, index, num_classes) for rgb, index in scenes]
+    if not means:
+        raise ValueError("build_bank needs at least one scene")
+    stack = np.stack(means)  # (n, classes, 3)
+    with warnings.catch_warnings():  # a class absent from every scene: an all-NaN median
+        warnings.simplefilter("ignore", RuntimeWarning)
+        median = np.nanmedian(stack, axis=0)
+    stack = stack[:size]
+    out: list[list[Any]] = []
+    for m in stack:
+        filled = np.where(np.isnan(m), median, m)
+        out.append(
+            [None if np.isnan(c).any() else [round(float(v), 4) for v in c] for c in filled]
+        )
+    return out
+
+
+def from_card(card: Mapping[str, Any], num_classes: int) -> np.ndarray | None:
+    """The card's bank as a (n, num_classes, 3) float32 array (NaN = no opinion), or None."""
+    bank = card.get(CARD_KEY)
+    if not bank:
+        return None
+    arr = np.full((len(bank), num_classes, 3), np.nan, dtype=np.float32)
+    for i, mood in enumerate(bank):
+        if len(mood) > num_classes:
+            raise ValueError(f"model card mood {i} has {len(mood)} classes, model {num_classes}")
+        for c, colour in enumerate(mood):
+            if colour is not None:
+                arr[i, c] = colour
+    if not np.all(np.isnan(arr) | ((arr >= 0) & (arr <= 1))):
+        raise ValueError("model card moods must be colours in [0, 1]")
+    return arr
+
+
+def pick(bank: np.ndarray | None, seed: int) -> np.ndarray | None:
+    """The seed's mood, (num_classes, 3), or None without a bank.  Seed n → mood n mod size,
+    so consecutive Variation seeds walk through different moods."""
+    if bank is None or len(bank) == 0:
+        return None
+    return bank[int(seed) % len(bank)]

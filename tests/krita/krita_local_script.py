@@ -1,0 +1,152 @@
+"""Runs INSIDE Krita (kritarunner): local redraw through the plugin's own code (issue #12).
+
+Select the lake (a soft mask made by the plugin from a hard selection), Draw!/Variation, an
+unchanged Draw!, an auto-local label edit, Back/Forward, save and reopen. Writes the layers'
+bytes and a JSON verdict into PB_OUT; the pytest side (test_krita_local.py) judges them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+from pathlib import Path
+
+from krita_script import _pump, _setting, _stroke_layer_bytes
+
+W, H = 160, 120
+
+
+def _bgra(name: str) -> bytes:
+    from paintboard_krita.palette import BY_NAME
+
+    r, g, b = BY_NAME[name].rgb
+    return bytes((b, g, r, 255))
+
+
+LAKE_BGRA, GRASS_BGRA = _bgra("lake"), _bgra("grass")
+EDIT = (20, 20, 12, 10)  # auto-local label edit (x, y, w, h): far from the lake
+
+
+def _paint(labels: bytes, rect, colour: bytes, only: bytes | None = None) -> bytes:
+    x, y, w, h = rect
+    out = bytearray(labels)
+    for j in range(y, y + h):
+        for i in range(x, x + w):
+            o = (j * W + i) * 4
+            if only is None or out[o:o + 4] == only:
+                out[o:o + 4] = colour
+    return bytes(out)
+
+
+def run_local(out: Path, endpoint: str, res: dict) -> None:
+    from krita import Krita, Selection
+    from paintboard_krita import document as pd
+    from paintboard_krita.model.connection import Connection
+    from paintboard_krita.model.jobs import DocumentModel
+    from paintboard_krita.model.local_redraw import feather_px
+    from paintboard_krita.model.templates import BUILTIN
+
+    k = Krita.instance()
+    doc = k.createDocument(W, H, "paintboard-local", "RGBA", "U8", "", 72.0)
+    pdoc = pd.PaintboardDocument(doc)
+    pdoc.ensure_layers()
+    pdoc.set_labels(BUILTIN[0].render(W, H))
+    pdoc.node(pdoc.meta["layers"][pd.STROKES]).setPixelData(_stroke_layer_bytes(), 0, 0, W, H)
+    conn = Connection(endpoint)
+    conn.connect()
+    res["connected"] = _pump(lambda: conn.is_connected, 120, conn)
+    model = DocumentModel(pdoc, conn, _setting)
+    statuses: list = []
+    model.status_changed.connect(lambda t, e: statuses.append([t, e]))
+    res["statuses"] = statuses
+
+    def draw(action: str, n: int) -> bool:
+        getattr(model, action)()
+        return _pump(lambda: len(model.history.entries) >= n or any(e for _, e in statuses),
+                     180, conn)
+
+    def pixels(i: int) -> bytes:
+        return bytes(pdoc.node(model.history.entries[i].layer_id).pixelData(0, 0, W, H))
+
+    # 1. a whole picture
+    model.draw(seed=1234)
+    _pump(lambda: len(model.history.entries) >= 1, 180, conn)
+    (out / "r1.bgra").write_bytes(pixels(0))
+    # 2. nothing changed → nothing drawn
+    res["nothing_rid"] = model.draw()
+    res["nothing_status"] = statuses[-1]
+    res["entries_after_nothing"] = len(model.history.entries)
+    # 3. select the lake (hard selection from the label pixels) and repaint part of it
+    labels = pdoc.read_inputs().labels
+    if os.environ.get("PB_SEL_RECT"):  # a rectangle across several regions: the hard seam case
+        x, y, w, h = (int(v) for v in os.environ["PB_SEL_RECT"].split(","))
+        mask = bytes(255 if x <= i % W < x + w and y <= i // W < y + h else 0
+                     for i in range(W * H))
+    else:
+        mask = bytes(255 if labels[i * 4:i * 4 + 4] == LAKE_BGRA else 0 for i in range(W * H))
+    (out / "sel.mask").write_bytes(mask)
+    sel = Selection()
+    sel.setPixelData(mask, 0, 0, W, H)
+    doc.setSelection(sel)
+    res["feather"] = feather_px(W, H, int(_setting("working_size")))
+    res["alpha"] = list(pdoc.selection_alpha(res["feather"])[0])
+    (out / "alpha.mask").write_bytes(pdoc.selection_alpha(res["feather"])[1])
+    if os.environ.get("PB_EDIT_LAKE"):  # fake backend: its image follows the labels only
+        xs = [i % W for i in range(W * H) if mask[i]]
+        ys = [i // W for i in range(W * H) if mask[i]]
+        x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+        edit = (x0 + (x1 - x0) // 3, y0 + (y1 - y0) // 3, (x1 - x0) // 3, (y1 - y0) // 3)
+        pdoc.set_labels(_paint(labels, edit, GRASS_BGRA, LAKE_BGRA))
+        (out / "labels2.bgra").write_bytes(pdoc.read_inputs().labels)
+    t0 = time.monotonic()
+    res["sel_drawn"] = draw(os.environ.get("PB_SEL_ACTION", "draw"), 2)
+    res["sel_s"] = time.monotonic() - t0
+    (out / "r2.bgra").write_bytes(pixels(1))
+    # 4. deselect; a small label edit → auto-local with r2's seed
+    doc.setSelection(None)
+    cur = pdoc.read_inputs().labels
+    pdoc.set_labels(_paint(cur, EDIT, GRASS_BGRA))
+    res["auto_drawn"] = draw("draw", 3)
+    (out / "r3.bgra").write_bytes(pixels(2))
+    res["entries"] = [e.to_dict() for e in model.history.entries]
+    ids = [e.layer_id for e in model.history.entries]
+    vis = lambda: [pdoc.is_visible(i) for i in ids]  # noqa: E731
+    res["vis_after"] = vis()
+    model.back()
+    res["vis_back"] = vis()
+    model.forward()
+    res["vis_forward"] = vis()
+    # 5. save, reopen: the signatures survive, so an unchanged Draw! still draws nothing
+    kra = str(out / "local.kra")
+    doc.setBatchmode(True)
+    res["saved"] = bool(doc.saveAs(kra))
+    doc.waitForDone()
+    doc.close()
+    doc2 = k.openDocument(kra)
+    doc2.waitForDone()
+    p2 = pd.PaintboardDocument(doc2)
+    m2 = DocumentModel(p2, conn, _setting)
+    st2: list = []
+    m2.status_changed.connect(lambda t, e: st2.append([t, e]))
+    res["reopen_entries"] = [e.to_dict() for e in m2.history.entries]
+    res["reopen_nothing_rid"] = m2.draw()
+    res["reopen_status"] = st2[-1] if st2 else None
+    m2.back()
+    res["reopen_vis_back"] = [p2.is_visible(i) for i in ids]
+    res["reopen_r3_same"] = (bytes(p2.node(ids[2]).pixelData(0, 0, W, H))
+                             == (out / "r3.bgra").read_bytes())
+    doc2.close()
+    conn.close()
+
+
+def run(*_args) -> None:
+    out = Path(os.environ["PB_OUT"])
+    res: dict = {"ok": False}
+    try:
+        run_local(out, os.environ["PB_ENDPOINT"], res)
+        res["ok"] = True
+    except Exception:
+        res["error"] = traceback.format_exc()
+    (out / "result.json").write_text(json.dumps(res, indent=1))
