@@ -215,7 +215,8 @@ class DocumentModel:
                     self.doc.to_document_size(image, sent), f"Paintboard #{n}",
                     plan.base_layer, *alpha)
             else:
-                layer_id = self.doc.insert_result(image, f"Paintboard #{n}", sent)
+                layer_id = self.doc.insert_result(image, f"Paintboard #{n}", sent,
+                                                  refresh=False)  # _add_entry refreshes
         except Exception as exc:
             self._say(f"Cannot add the result layer: {exc}", error=True)
             return
@@ -231,9 +232,12 @@ class DocumentModel:
                   + (f", {secs:.1f} s)" if secs else ")"))
 
     def _add_entry(self, entry: Entry) -> None:
+        """Record ``entry`` and show it; the canvas is refreshed exactly once here."""
         self.history.add(entry)
-        self.doc.apply_visibility(
-            self.history.show_only(len(self.history.entries) - 1, self.doc.is_visible))
+        changes = self.history.show_only(len(self.history.entries) - 1, self.doc.is_visible)
+        self.doc.apply_visibility(changes)  # refreshes when anything changed
+        if not changes:
+            self.doc.refresh()
         self._persist()
 
     # -- history navigation -----------------------------------------------------------------
