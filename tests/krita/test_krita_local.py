@@ -15,6 +15,10 @@ import numpy as np
 import pytest
 from krita_helpers import ROOT, fake_backend_argv, real_backend_argv, run_kritarunner
 
+sys.path.insert(0, str(ROOT / "backend"))
+from paintboard.evaluation.seam import dilate as _dilate  # noqa: E402
+from paintboard.evaluation.seam import seam_ratio  # noqa: E402
+
 pytestmark = pytest.mark.krita
 
 W, H = 160, 120
@@ -27,29 +31,6 @@ def _img(path: Path) -> np.ndarray:
 
 def _mask(path: Path) -> np.ndarray:
     return np.frombuffer(path.read_bytes(), np.uint8).reshape(H, W)
-
-
-def _dilate(m: np.ndarray, n: int) -> np.ndarray:
-    out = m.copy()
-    for _ in range(n):
-        p = np.pad(out, 1)
-        out = (p[1:-1, 1:-1] | p[:-2, 1:-1] | p[2:, 1:-1] | p[1:-1, :-2] | p[1:-1, 2:]
-               | p[:-2, :-2] | p[:-2, 2:] | p[2:, :-2] | p[2:, 2:])
-    return out
-
-
-def seam_ratio(img: np.ndarray, alpha: np.ndarray, band: int = 6) -> float:
-    """Mean gradient magnitude on the soft border (alpha strictly between 0 and 255, plus the
-    pixels just outside it) over that of the ``band`` px just inside and just outside."""
-    lum = img[..., :3].astype(np.float64).mean(axis=2)
-    gy, gx = np.gradient(lum)
-    mag = np.hypot(gx, gy)
-    inside, outside = alpha == 255, alpha == 0
-    soft = ~inside & ~outside
-    border = soft | (_dilate(soft, 1) & outside)
-    near_in = inside & _dilate(soft, band) & ~border
-    near_out = outside & _dilate(soft | border, band) & ~border
-    return float(mag[border].mean() / mag[near_in | near_out].mean())
 
 
 def _check_common(res: dict, out: Path) -> dict:
