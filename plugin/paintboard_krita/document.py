@@ -18,6 +18,7 @@ from krita import Krita, ManagedColor
 
 from . import protocol
 from .model.local_redraw import Rect
+from .model.working_size import sent_size
 
 try:
     from PyQt5.QtCore import QByteArray
@@ -57,17 +58,32 @@ def _walk(node: Any):
 
 @dataclass
 class Inputs:
-    """Both layers as raw bytes, ready to send (no per-pixel Python work anywhere)."""
+    """Both layers as raw bytes, ready to send (no per-pixel Python work anywhere).
+
+    ``width``×``height`` is the size of the buffers, which is the working size when the layers
+    were reduced before sending (``reduce.py``); ``doc_width``×``doc_height`` is the document's,
+    the size the result goes back to.
+    """
 
     width: int
     height: int
     labels: bytes
     strokes: bytes
     fmt: str = protocol.FORMAT_BGRA8
+    doc_width: int = 0  # 0 = same as width
+    doc_height: int = 0
+
+    def __post_init__(self) -> None:
+        self.doc_width = self.doc_width or self.width
+        self.doc_height = self.doc_height or self.height
+
+    @property
+    def reduced(self) -> bool:
+        return (self.width, self.height) != (self.doc_width, self.doc_height)
 
     def digest(self) -> str:
         h = hashlib.blake2b(digest_size=12)
-        h.update(f"{self.width}x{self.height}".encode())
+        h.update(f"{self.width}x{self.height}/{self.doc_width}x{self.doc_height}".encode())
         h.update(self.labels)
         h.update(self.strokes)
         return h.hexdigest()
@@ -188,18 +204,21 @@ class PaintboardDocument:
             wait()
 
     # -- reading -------------------------------------------------------------------------------
-    def read_inputs(self) -> Inputs:
-        """Both layers as BGRA8 bytes at document size.
+    def read_inputs(self, longest: int | None = None) -> Inputs:
+        """Both layers as BGRA8 bytes, reduced to working size ``longest`` when bigger.
 
-        A document in another colour model or depth is never converted: a temporary clone is
-        converted and read, then closed, so the user's document stays as it was.
+        Reduced in Krita's process (``reduce.py``: labels nearest, strokes with no dab lost),
+        so an A4 page sends 2 × 0.4 MB instead of 2 × 35 MB. ``longest=None`` reads them at
+        document size. A document in another colour model or depth is never converted: a
+        temporary clone is converted and read, then closed, so the user's document stays as
+        it was.
         """
         w, h = self.width, self.height
         check_size(w, h)
         labels, strokes = self._require(LABELS), self._require(STROKES)
         if self.is_rgba8:
-            return Inputs(w, h, bytes(labels.pixelData(0, 0, w, h)),
-                          bytes(strokes.pixelData(0, 0, w, h)))
+            return self._reduced(w, h, labels.pixelData(0, 0, w, h),
+                                 strokes.pixelData(0, 0, w, h), longest)
         ids = (node_id(labels), node_id(strokes))
         clone = self.doc.clone()
         try:
@@ -212,19 +231,21 @@ class PaintboardDocument:
             if cl is None or cs is None:
                 raise DocumentError("could not read the layers in RGBA 8-bit; convert the "
                                     "image to RGB/Alpha 8-bit (Image ▸ Convert Image Color Space)")
-            return Inputs(w, h, bytes(cl.pixelData(0, 0, w, h)), bytes(cs.pixelData(0, 0, w, h)))
+            return self._reduced(w, h, cl.pixelData(0, 0, w, h), cs.pixelData(0, 0, w, h),
+                                 longest)
         finally:
             clone.close()
 
-    def signature(self) -> str:
-        """A cheap change signature of both inputs for live mode (hashing is C speed)."""
-        w, h = self.width, self.height
-        hsh = hashlib.blake2b(digest_size=12)
-        for role in (LABELS, STROKES):
-            node = self._role(role)
-            if node is not None:
-                hsh.update(bytes(node.pixelData(0, 0, w, h)))
-        return hsh.hexdigest()
+    @staticmethod
+    def _reduced(w: int, h: int, labels: Any, strokes: Any, longest: int | None) -> Inputs:
+        """``labels``/``strokes`` are Krita's QByteArrays: QImage wraps them without a copy."""
+        if longest is None or max(w, h) <= longest:
+            return Inputs(w, h, bytes(labels), bytes(strokes))
+        from . import reduce  # PyQt5: only inside Krita (the stand-in krita has no Qt)
+
+        sw, sh = sent_size(w, h, longest)
+        return Inputs(sw, sh, reduce.labels(labels, w, h, sw, sh),
+                      reduce.strokes(strokes, w, h, sw, sh), doc_width=w, doc_height=h)
 
     # -- writing ---------------------------------------------------------------------------------
     def _new_layer(self, name: str, data: bytes, parent: Any, above: Any | None = None) -> Any:
@@ -235,8 +256,20 @@ class PaintboardDocument:
         node.setPixelData(data, 0, 0, self.width, self.height)
         return node
 
-    def insert_result(self, data: bytes, name: str) -> str:
-        """A new visible paint layer on top of the history group; returns its id."""
+    def to_document_size(self, data: bytes, size: tuple[int, int] | None) -> bytes:
+        """A result of ``size`` (w, h) → document size (smooth upscale in Qt when it differs)."""
+        if size is None or tuple(size) == (self.width, self.height):
+            return data
+        from . import reduce  # PyQt5: only inside Krita
+
+        return reduce.upscale(data, size[0], size[1], self.width, self.height)
+
+    def insert_result(self, data: bytes, name: str, size: tuple[int, int] | None = None) -> str:
+        """A new visible paint layer on top of the history group; returns its id.
+
+        ``size``: the (w, h) of ``data`` when it is smaller than the document (reduced inputs).
+        """
+        data = self.to_document_size(data, size)
         group = self._require(HISTORY)
         node = self._new_layer(name, data, group)
         node.setVisible(True)
@@ -247,8 +280,9 @@ class PaintboardDocument:
         self.refresh()
         return node_id(node)
 
-    def update_live(self, data: bytes) -> str:
+    def update_live(self, data: bytes, size: tuple[int, int] | None = None) -> str:
         """Live results replace one layer's pixels instead of adding layers."""
+        data = self.to_document_size(data, size)
         group = self._require(HISTORY)
         live = self._role(LIVE)
         if live is None:
@@ -300,6 +334,13 @@ class PaintboardDocument:
         from . import compose
 
         return compose.tiles_alpha(mask, feather)
+
+    def alpha_to_document(self, rect_alpha: tuple[Rect, bytes], size: tuple[int, int]
+                          ) -> tuple[Rect, bytes]:
+        """A soft mask on the ``size`` (w, h) grid of reduced layers → document pixels."""
+        from . import reduce  # PyQt5: only inside Krita
+
+        return reduce.scale_mask(*rect_alpha, size[0], size[1], self.width, self.height)
 
     def _local_region(self, data: bytes, base: Any, rect: Rect,
                       alpha: bytes) -> bytes:

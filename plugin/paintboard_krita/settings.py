@@ -78,15 +78,21 @@ DECLARATIONS: tuple[Setting, ...] = (
             "This client's CURVE secret key file (client.key_secret, zmq.auth format) for a "
             "remote backend; its public half must be in the server's clients/ folder.",
             widget="file"),
+    Setting("working_size_auto", "Working size from the document", True,
+            "Draw! works at the document's long side, up to 1024 px when the backend has a "
+            "GPU and 512 px on a CPU (Live stays at 256 px). Off: the working size below is "
+            "used for Draw! and Live."),
     Setting("working_size", "Working size", protocol.DEFAULT_WORKING_SIZE,
-            "Longest side the generator works at; the result is resized to the document.",
+            "Longest side the generator works at when the size is not taken from the "
+            "document; the result is resized to the document.",
             bounds=(protocol.MIN_WORKING_SIZE, protocol.MAX_WORKING_SIZE)),
     Setting("request_timeout", "Generate timeout (s)", 60.0,
             "How long one generate request may take before it is retried.", bounds=(1.0, 3600.0)),
     Setting("generate_retries", "Generate retries", 1,
             "Lazy-Pirate resends of a generate request after a timeout.", bounds=(0, 10)),
-    Setting("live_debounce", "Live delay (s)", 0.8,
-            "Live mode waits this long after the last canvas change before generating.",
+    Setting("live_debounce", "Live delay (s)", 0.2,
+            "Live mode sends the canvas at most this often while you paint (one request at a "
+            "time; the newest state wins).",
             bounds=(0.1, 30.0)),
     Setting("model", "Model", "", "Model id to ask for; empty = the backend's default."),
 )

@@ -111,27 +111,49 @@ def test_error_reply_and_not_connected_are_shown(fresh_krita, fake_backend):
     assert seen[-1][1] and "Not connected" in seen[-1][0]
 
 
-def test_live_mode_debounces_and_keeps(fresh_krita, fake_backend):
+def test_live_mode_sends_the_latest_state_one_request_at_a_time_and_keeps(fresh_krita,
+                                                                          fake_backend):
     fb = fake_backend()
     clock = Clock()
     doc, pdoc, conn, model = setup(fresh_krita, fb, clock)
     model.set_live(True)
     strokes = pdoc.node(pdoc.meta["layers"][pd.STROKES])
-    for step in range(6):  # the user keeps painting: no request yet
-        strokes.setPixelData(bytes([step + 1]) * (W * H * 4), 0, 0, W, H)
+
+    def generates() -> list[dict]:
+        return [h for h in fb.received if h["op"] == "generate"]
+
+    def paint(step: int) -> None:
+        strokes.setPixelData(bytes([step]) * (W * H * 4), 0, 0, W, H)
+
+    paint(1)
+    model.tick()  # the user is painting: the first state goes out at once
+    assert pump(conn, lambda: len(generates()) == 1)
+    assert generates()[0]["size"] == 256  # live works at 256 whatever the document
+    fb.mode = "hang"  # the next request stays in flight
+    clock.t += 1.0
+    paint(2)
+    model.tick()
+    assert pump(conn, lambda: len(generates()) == 2)
+    for step in (3, 4, 5):  # painting goes on while a request is in flight: nothing new leaves
+        paint(step)
+        clock.t += 1.0
         model.tick()
-        clock.t += 0.5
-    assert not [h for h in fb.received if h["op"] == "generate"]
-    for _ in range(4):  # ... then pauses
-        model.tick()
-        clock.t += 0.5
-    assert pump(conn, lambda: model.live_result is not None)
+        conn.poll()
+    assert len(generates()) == 2
+    conn.forget(model._live_rid)  # (the hung request is dropped; a reply would do the same)
+    model._live_rid = None
+    fb.mode = "answer"
+    clock.t += 1.0
+    model.tick()  # the newest state (5) goes out, the skipped ones never do
+    assert pump(conn, lambda: model.live_result is not None and not model.busy)
+    assert len(generates()) == 3
     live = pdoc.node(pdoc.meta["layers"][pd.LIVE])
     assert live.name() == pd.LIVE and model.history.entries == []
+    assert live.pixelData(0, 0, W, H) == fake_image(pdoc.read_inputs().labels)
     for _ in range(4):  # nothing changed: no new request
+        clock.t += 1.0
         model.tick()
-        clock.t += 0.5
-    assert len([h for h in fb.received if h["op"] == "generate"]) == 1
+    assert len(generates()) == 3
     assert model.keep_live()
     e = model.history.entries[0]
     assert e.live and pdoc.node(e.layer_id).pixelData(0, 0, W, H) == live.pixelData(0, 0, W, H)

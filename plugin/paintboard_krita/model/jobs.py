@@ -19,10 +19,11 @@ from .connection import Connection
 from .history import Entry, History
 from .local_redraw import Plan, Rect, TileSig, feather_px
 from .local_redraw import plan as plan_redraw
+from .working_size import choose as choose_working_size
 
 log = logging.getLogger(__name__)
 
-LIVE_POLL_S = 0.5  # how often live mode hashes the layers
+LIVE_POLL_S = 0.1  # how often live mode looks at the (reduced) layers
 
 
 class DocumentModel:
@@ -46,7 +47,7 @@ class DocumentModel:
         self.live = False
         self._live_rid: str | None = None
         self._live_sig: str | None = None
-        self._live_changed_at = 0.0
+        self._live_sent_at = float("-inf")
         self._live_sent_sig: str | None = None
         self._next_live_poll = 0.0
         self.live_result: dict[str, Any] | None = None
@@ -66,20 +67,27 @@ class DocumentModel:
         self.doc.save_meta()
         self.history_changed.emit()
 
-    def _fields(self, inputs: Any, seed: int) -> dict[str, Any]:
+    def working_size(self, live: bool = False) -> int:
+        """The generator's longest side for this document (``working_size.choose``)."""
+        return choose_working_size(
+            self.doc.width, self.doc.height, auto=bool(self.setting("working_size_auto")),
+            fixed=int(self.setting("working_size")), live=live, info=self.connection.info)
+
+    def _fields(self, inputs: Any, seed: int, live: bool = False) -> dict[str, Any]:
         fields: dict[str, Any] = {
             "width": inputs.width, "height": inputs.height,
             "labels": {"format": inputs.fmt}, "strokes": {"format": inputs.fmt},
             "out_format": protocol.FORMAT_BGRA8, "seed": seed,
-            "size": int(self.setting("working_size")),
+            "size": self.working_size(live),
         }
         if self.setting("model"):
             fields["model"] = self.setting("model")
         return fields
 
-    def _generate(self, inputs: Any, seed: int, on_reply: Callable[..., None]) -> str:
+    def _generate(self, inputs: Any, seed: int, on_reply: Callable[..., None],
+                  live: bool = False) -> str:
         return self.connection.request(
-            "generate", self._fields(inputs, seed), [inputs.labels, inputs.strokes],
+            "generate", self._fields(inputs, seed, live), [inputs.labels, inputs.strokes],
             callback=on_reply, timeout=float(self.setting("request_timeout")),
             retries=int(self.setting("generate_retries")))
 
@@ -103,7 +111,7 @@ class DocumentModel:
         """Read both layers and ask for an image; the result becomes a history entry."""
         try:
             self.doc.ensure_layers()
-            inputs = self.doc.read_inputs()
+            inputs = self.doc.read_inputs(self.working_size())
         except Exception as exc:  # DocumentError and Krita surprises alike: show, don't raise
             self._say(f"Cannot read the layers: {exc}", error=True)
             return None
@@ -114,7 +122,7 @@ class DocumentModel:
         if self._last_inputs is None:
             try:
                 self.doc.ensure_layers()
-                self._last_inputs = self.doc.read_inputs()
+                self._last_inputs = self.doc.read_inputs(self.working_size())
             except Exception as exc:
                 self._say(f"Cannot read the layers: {exc}", error=True)
                 return None
@@ -124,11 +132,13 @@ class DocumentModel:
     def _plan(self, action: str, inputs: Any, sig: TileSig, base: Entry | None,
               explicit_seed: int | None) -> tuple[Plan, tuple[Rect, bytes] | None]:
         """Full, local (with its soft mask) or nothing; never raises (falls back to full)."""
-        feather = feather_px(inputs.width, inputs.height, int(self.setting("working_size")))
+        size = self.working_size(live=action == "live")
+        feather = feather_px(inputs.width, inputs.height, size)  # on the sent layers' grid
         selection = None
         if action != "live" and base is not None:
-            try:
-                selection = self.doc.selection_alpha(feather)
+            try:  # the selection is in document pixels
+                selection = self.doc.selection_alpha(
+                    feather_px(inputs.doc_width, inputs.doc_height, size))
             except Exception as exc:  # a Krita surprise must not block drawing
                 log.warning("cannot read the selection: %s", exc)
         plan = plan_redraw(
@@ -147,6 +157,8 @@ class DocumentModel:
         if alpha is None and plan.mask is not None:
             try:
                 alpha = self.doc.tiles_alpha(plan.mask, feather)
+                if alpha is not None and inputs.reduced:
+                    alpha = self.doc.alpha_to_document(alpha, (inputs.width, inputs.height))
             except Exception as exc:
                 log.warning("cannot build the local mask: %s", exc)
         if alpha is None:
@@ -197,17 +209,19 @@ class DocumentModel:
         n = self.history.next_number()
         local = plan is not None and plan.mode == "local" and alpha is not None
         try:
+            sent = (inputs.width, inputs.height)
             if local:
                 layer_id = self.doc.insert_local_result(
-                    image, f"Paintboard #{n}", plan.base_layer, *alpha)
+                    self.doc.to_document_size(image, sent), f"Paintboard #{n}",
+                    plan.base_layer, *alpha)
             else:
-                layer_id = self.doc.insert_result(image, f"Paintboard #{n}")
+                layer_id = self.doc.insert_result(image, f"Paintboard #{n}", sent)
         except Exception as exc:
             self._say(f"Cannot add the result layer: {exc}", error=True)
             return
         entry = Entry(n=n, layer_id=layer_id, seed=int(header.get("seed", seed)),
                       model=str(header.get("model", "")), inputs_hash=inputs.digest(),
-                      width=inputs.width, height=inputs.height,
+                      width=inputs.doc_width, height=inputs.doc_height,
                       tiles=sig.encode() if sig is not None else "",
                       base=plan.base_n if local else 0)
         self._add_entry(entry)
@@ -258,24 +272,34 @@ class DocumentModel:
         self._say("Live mode on: pause painting to see the result" if on else "Live mode off")
 
     def tick(self) -> None:
-        """Called from the UI timer: live mode's debounce (latest canvas state wins)."""
+        """Called from the UI timer: live mode sends the latest canvas state while you paint.
+
+        One live request at a time: the next one leaves when the previous result is in (and
+        at least ``live_debounce`` seconds after the previous request), carrying whatever the canvas
+        holds then, so intermediate states are skipped (latest wins) and a slow backend is
+        never flooded. The layers are read once, reduced to the live working size, and that
+        reading is both the change signature and what is sent.
+        """
         if not self.live:
             return
         now = self.clock()
         if now < self._next_live_poll:
             return
         self._next_live_poll = now + LIVE_POLL_S
+        if self._live_rid is not None or not self.connection.is_connected:
+            return
+        if now - self._live_sent_at < float(self.setting("live_debounce")):
+            return
         try:
-            sig = self.doc.signature()
+            inputs = self.doc.read_inputs(self.working_size(live=True))
         except Exception as exc:
             self._say(f"Live mode: {exc}", error=True)
             return
-        if sig != self._live_sig:
-            self._live_sig, self._live_changed_at = sig, now
-            return
-        quiet = now - self._live_changed_at >= float(self.setting("live_debounce"))
-        if quiet and sig != self._live_sent_sig and self.connection.is_connected:
-            self._send_live(sig)
+        sig = inputs.digest()
+        self._live_sig = sig
+        if sig != self._live_sent_sig:
+            self._live_sent_at = now
+            self._send_live(sig, inputs)
 
     def _live_base(self) -> Entry | None:
         """What a live update edits: the live layer's last result, else the result shown."""
@@ -285,12 +309,7 @@ class DocumentModel:
                          tiles=self.live_result["tiles"])
         return self._shown()
 
-    def _send_live(self, sig: str) -> None:
-        try:
-            inputs = self.doc.read_inputs()
-        except Exception as exc:
-            self._say(f"Live mode: {exc}", error=True)
-            return
+    def _send_live(self, sig: str, inputs: Any) -> None:
         self._live_sent_sig = sig
         tiles = TileSig.of_inputs(inputs)
         base = self._live_base()
@@ -308,11 +327,13 @@ class DocumentModel:
             image = self._check_reply(header, buffers, inputs)
             if image is None or not self.live or not self.doc.is_open():
                 return
+            sent = (inputs.width, inputs.height)
             try:
                 if plan.mode == "local" and alpha is not None:
-                    self.doc.update_live_local(image, plan.base_layer, *alpha)
+                    self.doc.update_live_local(self.doc.to_document_size(image, sent),
+                                               plan.base_layer, *alpha)
                 else:
-                    self.doc.update_live(image)
+                    self.doc.update_live(image, sent)
             except Exception as exc:
                 self._say(f"Live mode: {exc}", error=True)
                 return
@@ -323,7 +344,7 @@ class DocumentModel:
             self._say("Live result updated" + (f" ({plan.reason})" if alpha else ""))
 
         holder: dict[str, str] = {}
-        holder["rid"] = self._generate(inputs, seed, on_reply)
+        holder["rid"] = self._generate(inputs, seed, on_reply, live=True)
         self._live_rid = holder["rid"]
         self.busy_changed.emit(True)
 
@@ -339,7 +360,7 @@ class DocumentModel:
         self._add_entry(Entry(n=n, layer_id=layer_id, seed=self.live_result["seed"],
                               model=self.live_result["model"],
                               inputs_hash=self.live_result["inputs_hash"],
-                              width=inputs.width, height=inputs.height, live=True,
+                              width=inputs.doc_width, height=inputs.doc_height, live=True,
                               tiles=self.live_result.get("tiles", "")))
         self._say(f"Kept the live result as Paintboard #{n}")
         return True
