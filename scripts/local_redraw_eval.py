@@ -33,7 +33,7 @@ from paintboard.evaluation.metrics import delta_e_rgb  # noqa: E402
 from paintboard.evaluation.scenes import held_out_scenes, large_regions  # noqa: E402
 from paintboard.evaluation.seam import dilate, seam_ratio  # noqa: E402
 from paintboard.labels import encode_labels  # noqa: E402
-from paintboard_krita.model.local_redraw import TileSig, feather_px, plan  # noqa: E402
+from paintboard_krita.model.local_redraw import SeedMap, TileSig, feather_px, plan  # noqa: E402
 
 ID = {c.name: c.id for c in palette.PALETTE}
 PREFERRED = {"earth": "grass", "flowers": "grass", "sand": "sea"}
@@ -96,8 +96,9 @@ def main() -> int:
         sig0 = TileSig.of(w, h, bgra(scene.index), empty)
         sig1 = TileSig.of(w, h, bgra(index2), empty)
         feather = feather_px(w, h, args.size)
-        p = plan("draw", base_layer="x", base_n=1, base_seed=seed, base_sig=sig0, sig=sig1,
-                 has_selection=False, auto_local=True, feather=feather, new_seed=lambda: 0)
+        p = plan("draw", base_layer="x", base_n=1,
+                 base_seeds=SeedMap.uniform(sig0.nx * sig0.ny, seed), base_sig=sig0, sig=sig1,
+                 selection=None, auto_local=True, feather=feather, new_seed=lambda: 0)
         if p.mode != "local":
             print(f"scene {scene.seed}: plan {p.mode} ({p.reason})")
             continue
