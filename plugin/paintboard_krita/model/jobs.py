@@ -74,15 +74,9 @@ class DocumentModel:
             fixed=int(self.setting("working_size")), live=live, info=self.connection.info)
 
     def _fields(self, inputs: Any, seed: int, live: bool = False) -> dict[str, Any]:
-        fields: dict[str, Any] = {
-            "width": inputs.width, "height": inputs.height,
-            "labels": {"format": inputs.fmt}, "strokes": {"format": inputs.fmt},
-            "out_format": protocol.FORMAT_BGRA8, "seed": seed,
-            "size": self.working_size(live),
-        }
-        if self.setting("model"):
-            fields["model"] = self.setting("model")
-        return fields
+        return protocol.generate_fields(
+            inputs.width, inputs.height, inputs.fmt, True, protocol.FORMAT_BGRA8, seed,
+            self.working_size(live), self.setting("model") or None)
 
     def _generate(self, inputs: Any, seed: int, on_reply: Callable[..., None],
                   live: bool = False) -> str:
