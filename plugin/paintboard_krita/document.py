@@ -3,6 +3,9 @@
 Nodes are kept by ``uniqueId`` (stored in a document annotation), never by name: names are not
 unique and users rename layers. The document is held as the object that asked, so a result
 lands in that document even when the user has switched to another one meanwhile.
+
+Why this module is long: it is the plugin's single door to Krita's API, so every node, pixel,
+selection and annotation call sits here and the rest of the plugin runs in tests without Krita.
 """
 
 from __future__ import annotations

@@ -335,8 +335,7 @@ class Settings:
         elif isinstance(cmd, list) and cmd:
             parts = [str(p) for p in cmd]
         elif self.get("backend_python"):
-            parts = [self.get("backend_python"), "-m", "paintboard.cli", "serve",
-                     "--port", "{port}"]
+            parts = protocol.serve_command(self.get("backend_python"), "{port}")
         else:
             return None
         return [p.replace("{port}", str(port)) for p in parts]

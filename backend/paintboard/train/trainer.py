@@ -6,6 +6,10 @@ under ``torchrun`` (gloo on CPU, nccl on CUDA); only rank 0 writes files.
 
 Determinism: data randomness is seeded by (seed, epoch, index) in the dataset and the generator
 noise by (seed, step, rank), so a resumed run continues exactly where an uninterrupted one would.
+
+Why this module is long: one class holds the state every step touches (nets, optimisers, EMA,
+data iterator, step counter, stop signals), and the checkpoint, card and sample methods each
+read most of it; losses, checkpoint files, config and the picture grid already live elsewhere.
 """
 
 from __future__ import annotations
