@@ -519,7 +519,7 @@ def run_fuzz(
     log: Callable[[str], None] | None = None,
 ) -> Summary:
     """Send ``n`` fuzz cases one at a time, each awaiting its reply; health-check periodically."""
-    if not endpoint.startswith("tcp://127.0.0.1:"):
+    if not protocol.endpoint_is_local(endpoint):
         raise SystemExit(f"refusing to fuzz {endpoint}: loopback (tcp://127.0.0.1:PORT) only")
     summary = Summary()
     peer = RawPeer(endpoint)

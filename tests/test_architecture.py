@@ -23,7 +23,7 @@ PLUGIN = ROOT / "plugin" / "paintboard_krita"
 LAYERS: list[tuple[str, set[str]]] = [
     ("base", {"paintboard", "palette", "unit_range", "device"}),
     ("pixels", {"images", "labels"}),
-    ("model", {"features", "moods", "hints", "nets", "weights", "synth"}),
+    ("model", {"features", "moods", "nets", "weights", "synth"}),
     ("engine", {"inference", "data"}),
     ("evaluation", {"evaluation"}),
     ("training", {"train"}),

@@ -8,11 +8,13 @@ import pytest
 from paintboard_krita import document as pd
 from paintboard_krita.model.history import History
 from paintboard_krita.model.local_redraw import (
+    SeedMap,
     TileMask,
     TileSig,
     margin_tiles,
     plan,
     tile_size,
+    tiles_of_alpha,
 )
 from pb_helpers import pump
 from test_jobs import H, W, setup
@@ -79,9 +81,13 @@ def sigs():
     return old, TileSig.of(SW, SH, bytes(labels), bytes(strokes))
 
 
-def make_plan(action, old, new, **kw):
-    args = dict(base_layer="L", base_n=3, base_seed=77, base_sig=old, sig=new,
-                has_selection=False, auto_local=True, feather=3, new_seed=lambda: 5)
+ALL = bytearray(b"\1" * 160)
+
+
+def make_plan(action, old, new, has_selection=False, **kw):
+    args = dict(base_layer="L", base_n=3, base_seeds=SeedMap.uniform(160, 77), base_sig=old,
+                sig=new, selection=ALL if has_selection else None, auto_local=True, feather=3,
+                new_seed=lambda: 5)
     args.update(kw)
     return plan(action, **args)
 
@@ -111,6 +117,31 @@ def test_plan_rules(sigs):
     labels, strokes = layers(1)
     p = make_plan("draw", old, TileSig.of(SW, SH, bytes(labels), bytes(strokes)))
     assert (p.mode, p.seed) == ("full", 77)  # everything changed: no point in a mask
+
+
+def test_a_patchwork_result_is_continued_with_each_parts_own_seed(sigs):
+    """Select the lake, Draw! (new seed 5 there), then repaint a path outside the lake: the
+    path must be drawn with the seed of the grass around it (77), not the lake's."""
+    old, new = sigs  # the edit is at pixel (20, 20): tile (5, 5)
+    lake = bytearray(160)
+    for j in range(7, 10):
+        lake[j * 16:(j + 1) * 16] = b"\1" * 16  # bottom three tile rows
+    seeds = SeedMap.uniform(160, 77).painted(lake, 5)
+    assert SeedMap.decode(seeds.encode(5), 160, 5) == seeds and seeds.encode(77) != ""
+    assert SeedMap.uniform(160, 77).painted(None, 9).encode(9) == ""
+    assert make_plan("draw", old, new, base_seeds=seeds).seed == 77
+    inside_lake = seeds.painted(ALL, 77).painted(bytearray(b"\1" * 112 + b"\0" * 48), 5)
+    assert make_plan("draw", old, new, base_seeds=inside_lake).seed == 5
+    assert SeedMap.decode("garbage", 160, 3).seeds == [3]
+    p = make_plan("draw", old, new, has_selection=True, selection=lake, base_seeds=seeds)
+    assert (p.seed, p.redrawn) == (5, lake)  # changed inputs: continue the lake's own seed
+
+
+def test_tiles_of_alpha_takes_tile_centres():
+    alpha = bytes([255] * 8 + [0] * 8) * 8  # rect 16×8 at (4, 4): left half selected
+    bits = tiles_of_alpha((4, 4, 16, 8), alpha, SW, SH)
+    assert [i for i, b in enumerate(bits) if b] == [1 * 16 + 1, 1 * 16 + 2, 2 * 16 + 1,
+                                                    2 * 16 + 2]
 
 
 def test_unchanged_document_draws_nothing_and_a_change_redraws_locally(fresh_krita,

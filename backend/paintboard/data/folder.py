@@ -278,7 +278,7 @@ class FolderDataset(Dataset):
         rgb, index = self.crop(i, rng, self.shapes[int(k) % len(self.shapes)])
         strokes = None
         if self.hints:
-            from paintboard import hints
+            from . import hints
 
             strokes = hints.sample_training_strokes(rgb, rng, self.s)
         mood = None

@@ -29,6 +29,7 @@ class Entry:
     height: int = 0
     live: bool = False  # kept from live mode
     tiles: str = ""  # local_redraw.TileSig of the inputs: what auto-local compares with
+    seeds: str = ""  # local_redraw.SeedMap when parts were drawn with other seeds ("": seed)
     base: int = 0  # n of the result this one redrew locally (0: drawn whole)
 
     def to_dict(self) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from ..signals import Signal
 from .connection import Connection
 from .editing import EditingActions
 from .history import Entry, History
-from .local_redraw import Plan, Rect, TileSig, feather_px
+from .local_redraw import Plan, Rect, SeedMap, TileSig, feather_px, tiles_of_alpha
 from .local_redraw import plan as plan_redraw
 from .working_size import choose as choose_working_size
 
@@ -149,12 +149,16 @@ class DocumentModel(EditingActions):
                     feather_px(inputs.doc_width, inputs.doc_height, size))
             except Exception as exc:  # a Krita surprise must not block drawing
                 log.warning("cannot read the selection: %s", exc)
+        base_seeds = None if base is None else \
+            SeedMap.decode(base.seeds, sig.nx * sig.ny, base.seed)
         plan = plan_redraw(
             action, base_layer=base.layer_id if base else None, base_n=base.n if base else 0,
-            base_seed=base.seed if base else 0,
-            base_sig=TileSig.decode(base.tiles) if base else None, sig=sig,
-            has_selection=selection is not None, auto_local=self.auto_local, feather=feather,
+            base_seeds=base_seeds, base_sig=TileSig.decode(base.tiles) if base else None,
+            sig=sig, auto_local=self.auto_local, feather=feather,
+            selection=None if selection is None
+            else tiles_of_alpha(*selection, inputs.width, inputs.height),
             new_seed=lambda: self.rng.randrange(2**31))
+        plan.base_seeds = base_seeds
         if explicit_seed is not None:
             if plan.mode == "nothing" and explicit_seed != plan.seed:
                 plan = Plan("full", explicit_seed)
@@ -172,6 +176,13 @@ class DocumentModel(EditingActions):
         if alpha is None:
             plan = Plan("full", plan.seed, "", plan.base_layer, plan.base_n)
         return plan, alpha
+
+    @staticmethod
+    def _seeds_after(plan: Plan | None, sig: TileSig | None, seed: int, local: bool) -> str:
+        """The new result's seed map: the base's with ``seed`` on the redrawn tiles."""
+        if not local or plan is None or sig is None or plan.base_seeds is None:
+            return ""
+        return plan.base_seeds.painted(plan.redrawn, seed).encode(seed)
 
     def _shown(self) -> Entry | None:
         cur = self.history.current(self.doc.is_visible)
@@ -223,7 +234,8 @@ class DocumentModel(EditingActions):
                     self.doc.to_document_size(image, sent), f"Paintboard #{n}",
                     plan.base_layer, *alpha)
             else:
-                layer_id = self.doc.insert_result(image, f"Paintboard #{n}", sent)
+                layer_id = self.doc.insert_result(image, f"Paintboard #{n}", sent,
+                                                  refresh=False)  # _add_entry refreshes
         except Exception as exc:
             self._say(f"Cannot add the result layer: {exc}", error=True)
             return
@@ -231,6 +243,7 @@ class DocumentModel(EditingActions):
                       model=str(header.get("model", "")), inputs_hash=inputs.digest(),
                       width=inputs.doc_width, height=inputs.doc_height,
                       tiles=sig.encode() if sig is not None else "",
+                      seeds=self._seeds_after(plan, sig, seed, local),
                       base=plan.base_n if local else 0)
         self._add_entry(entry)
         secs = sum((header.get("timings") or {}).values()) if header.get("timings") else 0.0
@@ -239,9 +252,12 @@ class DocumentModel(EditingActions):
                   + (f", {secs:.1f} s)" if secs else ")"))
 
     def _add_entry(self, entry: Entry) -> None:
+        """Record ``entry`` and show it; the canvas is refreshed exactly once here."""
         self.history.add(entry)
-        self.doc.apply_visibility(
-            self.history.show_only(len(self.history.entries) - 1, self.doc.is_visible))
+        changes = self.history.show_only(len(self.history.entries) - 1, self.doc.is_visible)
+        self.doc.apply_visibility(changes)  # refreshes when anything changed
+        if not changes:
+            self.doc.refresh()
         self._persist()
 
     # -- history navigation -----------------------------------------------------------------
@@ -335,7 +351,7 @@ class DocumentModel(EditingActions):
         live_id = self.doc.live_layer_id() if hasattr(self.doc, "live_layer_id") else None
         if self.live_result is not None and live_id and self.live_result.get("tiles"):
             return Entry(n=0, layer_id=live_id, seed=self.live_result["seed"],
-                         tiles=self.live_result["tiles"])
+                         tiles=self.live_result["tiles"], seeds=self.live_result["seeds"])
         return self._shown()
 
     def _send_live(self, sig: str, inputs: Any) -> None:
@@ -369,7 +385,8 @@ class DocumentModel(EditingActions):
             self.live_result = {"seed": int(header.get("seed", seed)),
                                 "model": str(header.get("model", "")),
                                 "inputs_hash": inputs.digest(), "inputs": inputs,
-                                "tiles": tiles.encode()}
+                                "tiles": tiles.encode(),
+                                "seeds": self._seeds_after(plan, tiles, seed, alpha is not None)}
             self._say("Live result updated" + (f" ({plan.reason})" if alpha else ""))
 
         holder: dict[str, str] = {}
@@ -393,7 +410,8 @@ class DocumentModel(EditingActions):
                               model=self.live_result["model"],
                               inputs_hash=self.live_result["inputs_hash"],
                               width=inputs.doc_width, height=inputs.doc_height, live=True,
-                              tiles=self.live_result.get("tiles", "")))
+                              tiles=self.live_result.get("tiles", ""),
+                              seeds=self.live_result.get("seeds", "")))
         self.live_result = None
         self._say(f"Kept the live result as Paintboard #{n}")
         return True
