@@ -275,6 +275,26 @@ class DocumentModel(EditingActions):
         total = len(self.history.entries)
         return f"Showing Paintboard #{e.n} (seed {e.seed}), {cur + 1} of {total}"
 
+    def history_limit(self) -> int:
+        return int(self.setting("history_limit"))
+
+    def over_limit(self) -> int:
+        """How many results exceed the user's history limit (shown; never dropped silently)."""
+        return max(0, len(self.history.entries) - self.history_limit())
+
+    def drop_oldest(self) -> int:
+        """On the user's request: remove the oldest results' layers down to the limit."""
+        self.refresh_history()
+        gone = self.history.beyond_limit(self.history_limit(), self.doc.is_visible)
+        for entry in gone:
+            self.doc.remove_layer(entry.layer_id)
+        if gone:
+            self.history.prune_missing(self.doc.exists)
+            self._persist()
+            names = ", ".join(f"#{e.n}" for e in gone)
+            self._say(f"Dropped {names} (Edit ▸ Undo brings the layers back)")
+        return len(gone)
+
     def refresh_history(self) -> None:
         """Drop entries whose layers the user deleted by hand."""
         if self.history.prune_missing(self.doc.exists):

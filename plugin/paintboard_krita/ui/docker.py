@@ -195,8 +195,7 @@ class PaintboardDocker(DockWidget):
                                          save_icon=krita_icon("document-save"),
                                          import_icon=krita_icon("document-import"))
         self.tabs.addTab(self.templates, "Templates")
-        self.history = HistoryWidget(lambda i: self._call("jump", i), krita_icon("visible"))
-        self.tabs.addTab(self.history, "History")
+        self.tabs.addTab(self._history_tab(), "History")
         w.addWidget(self.tabs, 1)
         self.setWidget(body)
 
@@ -221,6 +220,26 @@ class PaintboardDocker(DockWidget):
             row.addWidget(b)
         t.addLayout(row)
         t.addStretch(1)
+        return tab
+
+    def _history_tab(self) -> QWidget:
+        tab = QWidget()
+        t = QVBoxLayout(tab)
+        t.setContentsMargins(0, 2, 0, 0)
+        t.setSpacing(2)
+        self.history = HistoryWidget(lambda i: self._call("jump", i), krita_icon("visible"))
+        t.addWidget(self.history, 1)
+        row = QHBoxLayout()
+        self.count = QLabel()
+        self.count.setWordWrap(True)
+        self.count.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.drop_btn = QPushButton("Drop oldest")
+        self.drop_btn.setToolTip("Remove the oldest result layers down to the history limit "
+                                 "(Backend… ▸ History limit); the shown one stays. Undoable.")
+        self.drop_btn.clicked.connect(lambda: self._call("drop_oldest"))
+        row.addWidget(self.count, 1)
+        row.addWidget(self.drop_btn)
+        t.addLayout(row)
         return tab
 
     # -- model binding -------------------------------------------------------------------------
@@ -318,6 +337,12 @@ class PaintboardDocker(DockWidget):
         self.history.show_model(model, thumb)
         count = len(model.history.entries) if model else 0
         self.tabs.setTabText(2, f"History ({count})" if count else "History")
+        limit = model.history_limit() if model else 0
+        over = model.over_limit() if model else 0
+        self.count.setText(f"{count} results · limit {limit}" + (
+            f": {over} over, each a full-size layer" if over else ""))
+        self.count.setStyleSheet("color: #d29922;" if over else "")
+        self.drop_btn.setVisible(over > 0)
 
     # -- actions -------------------------------------------------------------------------------
     def open_settings(self) -> SettingsDialog:
