@@ -41,8 +41,8 @@ step() {  # step NAME SECONDS CMD...: run with a time limit, log to $OUT/NAME.lo
 }
 
 say "== paintboard GPU check $(date -u +%FT%TZ) on $(hostname)"
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>&1 \
-  | sed 's/^/gpu: /' | tee -a "$SUMMARY"
+{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null \
+  || echo "no nvidia-smi"; } | sed 's/^/gpu: /' | tee -a "$SUMMARY"
 
 # 1. The environment: torch sees CUDA, the backend imports, the shipped weights load on cuda.
 if ! step env 120 "$PY" - <<'EOF'
@@ -85,7 +85,16 @@ from pathlib import Path
 out = Path(sys.argv[1])
 gen = json.loads((out / "bench_generator.json").read_text())
 e2e = json.loads((out / "bench_e2e.json").read_text())["e2e"]
-print(json.dumps(gen.get("generator", gen), indent=1)[:3000])
+g = gen["generator"]
+print("machine:", g["machine"], "| engine precision:",
+      {m: v.get("engine_precision") for m, v in g["models"].items()})
+cells = g["cells"]
+assert cells and all(c.get("n", 0) > 0 for c in cells), "a generator cell was not measured"
+for c in cells:
+    print(f"generator {c['variant']:>13} {c['size']:>4}²: median {c['ms_per_image_median']:.2f} "
+          f"ms, p95 {c['ms_per_image_p95']:.2f} ms, peak RSS {c['peak_rss_mb']:.0f} MB")
+for r in g["ratios"]:
+    print(f"ratio {r['what']} at {r['size']}²: {r['ratio']:.2f}")
 runs = e2e["runs"]
 assert runs, "no e2e runs"
 for key, r in runs.items():
@@ -95,6 +104,6 @@ for key, r in runs.items():
           + " ".join(f"{k}={v * 1000:.1f}" for k, v in med.items()))
 assert "256-reduced" in runs and "256" in runs, sorted(runs)
 EOF
-grep -v '^ ' "$OUT/summary.log" | grep -v '^[{}\[]' >> "$SUMMARY" 2>/dev/null
+cat "$OUT/summary.log" >> "$SUMMARY" 2>/dev/null
 say "== done: $([ $FAILED -eq 0 ] && echo ALL PASS || echo SOME FAILED) (logs and JSON in $OUT)"
 exit $FAILED
