@@ -164,7 +164,7 @@ def test_unchanged_document_draws_nothing_and_a_change_redraws_locally(fresh_kri
         rect = mask.bbox()
         return rect, mask.pixels(rect)
 
-    def insert_local_result(data, name, base_id, rect, alpha):
+    def insert_local_result(data, name, base_id, rect, alpha, size=None):
         calls.append((base_id, rect))
         return pdoc.insert_result(data, name)
 

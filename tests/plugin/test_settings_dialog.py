@@ -118,11 +118,23 @@ from paintboard_krita import app as app_module
 from paintboard_krita.ui.docker import PaintboardDocker
 from paintboard_krita.ui.settings_dialog import SettingsDialog
 
+from PyQt5.QtWidgets import QAbstractButton
+from paintboard_krita.ui.docker import NO_DOCUMENT
+
 docker = PaintboardDocker()
 calls = []
 docker.app.root.apply_settings = calls.append
-buttons = {b.text(): b for b in docker.findChildren(QPushButton)}
+buttons = {b.text(): b for b in docker.findChildren(QAbstractButton)}
 assert "Backend…" in buttons and "Retry" in buttons
+# No document open: everything that needs one is disabled and the reason is shown.
+assert krita.Krita.instance().activeDocument() is None
+assert not docker.work.isEnabled() and not docker.no_doc.isHidden()
+assert docker.no_doc.text() == NO_DOCUMENT
+buttons["Draw!"].click()  # disabled: nothing happens, nothing raises
+doc = krita.Krita.instance().createDocument(40, 30, "d", "RGBA", "U8", "", 72.0)
+krita.Krita.instance().setActiveDocument(doc)
+docker.sync_active()
+assert docker.work.isEnabled() and docker.no_doc.isHidden()
 buttons["Backend…"].click()
 qapp.processEvents()
 dialogs = [w for w in qapp.topLevelWidgets() if isinstance(w, SettingsDialog) and w.isVisible()]

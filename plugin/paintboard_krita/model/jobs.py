@@ -16,6 +16,7 @@ from typing import Any
 from .. import protocol
 from ..signals import Signal
 from .connection import Connection
+from .editing import EditingActions
 from .history import Entry, History
 from .local_redraw import Plan, Rect, SeedMap, TileSig, feather_px, tiles_of_alpha
 from .local_redraw import plan as plan_redraw
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 LIVE_POLL_S = 0.1  # how often live mode looks at the (reduced) layers
 
 
-class DocumentModel:
+class DocumentModel(EditingActions):
     """State and actions of one document; every method returns at once."""
 
     def __init__(self, doc: Any, connection: Connection, setting: Callable[[str], Any],
@@ -52,6 +53,19 @@ class DocumentModel:
         self._next_live_poll = 0.0
         self.live_result: dict[str, Any] | None = None
         self.auto_local = True  # issue #12: redraw only what changed since the shown result
+
+    def rebind(self, doc: Any) -> None:
+        """The same document (same Paintboard id) was reopened: work on the new one.
+
+        The closed document's wrapper is dead (Krita answers ``rootNode()`` with None), so the
+        history is read again from the reopened file; live mode starts over.
+        """
+        self.set_live(False, quiet=True)
+        self.doc = doc
+        self.history = History.from_dict(doc.meta.get("history"))
+        self._last_inputs = None
+        self.live_result = None
+        self.history_changed.emit()
 
     # -- helpers ---------------------------------------------------------------------------
     @property
@@ -142,7 +156,8 @@ class DocumentModel:
             base_seeds=base_seeds, base_sig=TileSig.decode(base.tiles) if base else None,
             sig=sig, auto_local=self.auto_local, feather=feather,
             selection=None if selection is None
-            else tiles_of_alpha(*selection, inputs.width, inputs.height),
+            else tiles_of_alpha(*selection, inputs.doc_width, inputs.doc_height,
+                                inputs.width, inputs.height),
             new_seed=lambda: self.rng.randrange(2**31))
         plan.base_seeds = base_seeds
         if explicit_seed is not None:
@@ -217,8 +232,7 @@ class DocumentModel:
             sent = (inputs.width, inputs.height)
             if local:
                 layer_id = self.doc.insert_local_result(
-                    self.doc.to_document_size(image, sent), f"Paintboard #{n}",
-                    plan.base_layer, *alpha)
+                    image, f"Paintboard #{n}", plan.base_layer, *alpha, size=sent)
             else:
                 layer_id = self.doc.insert_result(image, f"Paintboard #{n}", sent,
                                                   refresh=False)  # _add_entry refreshes
@@ -250,6 +264,16 @@ class DocumentModel:
     def _navigate(self, changes: list[tuple[str, bool]]) -> None:
         self.doc.apply_visibility(changes)
         self.history_changed.emit()
+        self._say(self.showing())
+
+    def showing(self) -> str:
+        """What the canvas shows now, in words (the status after Back/Forward/jump)."""
+        cur = self.current()
+        if cur is None:
+            return "No result shown (all hidden)" if self.history.entries else "No results yet"
+        e = self.history.entries[cur]
+        total = len(self.history.entries)
+        return f"Showing Paintboard #{e.n} (seed {e.seed}), {cur + 1} of {total}"
 
     def refresh_history(self) -> None:
         """Drop entries whose layers the user deleted by hand."""
@@ -272,14 +296,25 @@ class DocumentModel:
         return self.history.current(self.doc.is_visible)
 
     # -- live mode ----------------------------------------------------------------------------
-    def set_live(self, on: bool) -> None:
+    def set_live(self, on: bool, quiet: bool = False) -> None:
+        """Live off removes the live layer unless the user painted on it (then it is kept)."""
+        was = self.live
         self.live = on
         self._live_sig = self._live_sent_sig = None
         if not on and self._live_rid is not None:
             self.connection.forget(self._live_rid)
             self._live_rid = None
             self.busy_changed.emit(self.busy)
-        self._say("Live mode on: pause painting to see the result" if on else "Live mode off")
+        if was and not on:
+            self.live_result = None
+        if was and not on and self.doc.is_open():
+            try:
+                self.doc.drop_live()
+            except Exception:
+                log.exception("could not tidy the live layer")
+        if not quiet:
+            self._say("Live mode on: pause painting to see the result" if on
+                      else "Live mode off")
 
     def tick(self) -> None:
         """Called from the UI timer: live mode sends the latest canvas state while you paint.
@@ -340,8 +375,7 @@ class DocumentModel:
             sent = (inputs.width, inputs.height)
             try:
                 if plan.mode == "local" and alpha is not None:
-                    self.doc.update_live_local(self.doc.to_document_size(image, sent),
-                                               plan.base_layer, *alpha)
+                    self.doc.update_live_local(image, plan.base_layer, *alpha, size=sent)
                 else:
                     self.doc.update_live(image, sent)
             except Exception as exc:
@@ -358,15 +392,18 @@ class DocumentModel:
         holder["rid"] = self._generate(inputs, seed, on_reply, live=True)
         self._live_rid = holder["rid"]
         self.busy_changed.emit(True)
+        self._say("Live: drawing…")
 
     def keep_live(self) -> bool:
-        """Turn the current live result into a history entry (a copy; live goes on)."""
-        data = self.doc.live_pixels()
-        if data is None or self.live_result is None:
+        """The live layer itself becomes a history entry; live goes on with a fresh layer."""
+        if self.live_result is None:
             self._say("Nothing to keep yet: live mode has not produced a result", error=True)
             return False
         n = self.history.next_number()
-        layer_id = self.doc.insert_result(data, f"Paintboard #{n}")
+        layer_id = self.doc.keep_live(f"Paintboard #{n}")
+        if layer_id is None:
+            self._say("Nothing to keep: the live layer is gone", error=True)
+            return False
         inputs = self.live_result["inputs"]
         self._add_entry(Entry(n=n, layer_id=layer_id, seed=self.live_result["seed"],
                               model=self.live_result["model"],
@@ -374,5 +411,6 @@ class DocumentModel:
                               width=inputs.doc_width, height=inputs.doc_height, live=True,
                               tiles=self.live_result.get("tiles", ""),
                               seeds=self.live_result.get("seeds", "")))
+        self.live_result = None
         self._say(f"Kept the live result as Paintboard #{n}")
         return True
