@@ -13,7 +13,7 @@ import time
 import traceback
 from pathlib import Path
 
-from krita_script import _pump, _setting, _stroke_layer_bytes
+from krita_script import _pump, _setting, stroke_layer_bytes
 
 W, H = 160, 120
 
@@ -53,7 +53,7 @@ def run_local(out: Path, endpoint: str, res: dict) -> None:
     pdoc = pd.PaintboardDocument(doc)
     pdoc.ensure_layers()
     pdoc.set_labels(BUILTIN[0].render(W, H))
-    pdoc.node(pdoc.meta["layers"][pd.STROKES]).setPixelData(_stroke_layer_bytes(), 0, 0, W, H)
+    pdoc.node(pdoc.meta["layers"][pd.STROKES]).setPixelData(stroke_layer_bytes(), 0, 0, W, H)
     conn = Connection(endpoint)
     conn.connect()
     res["connected"] = _pump(lambda: conn.is_connected, 120, conn)

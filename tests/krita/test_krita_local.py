@@ -72,8 +72,10 @@ def test_local_redraw_against_fake_backend(tmp_path: Path, backend_process) -> N
     res = run_kritarunner(tmp_path, endpoint, "local", {"PB_EDIT_LAKE": "1"},
                           script="krita_local_script")
     d = _check_common(res, tmp_path)
-    new = np.frombuffer(fake_image((tmp_path / "labels2.bgra").read_bytes()),
-                        np.uint8).reshape(H, W, 4)
+    from krita_script import stroke_layer_bytes
+
+    new = np.frombuffer(fake_image((tmp_path / "labels2.bgra").read_bytes(),
+                                   stroke_layer_bytes()), np.uint8).reshape(H, W, 4)
     x, y, w, h = res["alpha"]
     alpha = np.zeros((H, W), np.uint8)
     alpha[y:y + h, x:x + w] = np.frombuffer((tmp_path / "alpha.mask").read_bytes(),
