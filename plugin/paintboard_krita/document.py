@@ -453,16 +453,21 @@ class PaintboardDocument:
 
         return reduce.scale_mask(*rect_alpha, size[0], size[1], self.width, self.height)
 
-    def _local_region(self, data: bytes, base: Any, rect: Rect,
-                      alpha: bytes) -> bytes:
+    def _local_region(self, data: bytes, base: Any, rect: Rect, alpha: bytes,
+                      size: tuple[int, int] | None) -> bytes:
+        """``rect`` of the new result (of ``size`` when reduced: only that rectangle is
+        upscaled) composed over the base layer's pixels through ``alpha``."""
         from . import compose
 
         x, y, w, h = rect
-        return compose.composite(bytes(base.pixelData(x, y, w, h)),
-                                 compose.crop(data, self.width, rect), alpha, w, h)
+        if size is None or tuple(size) == (self.width, self.height):
+            new = compose.crop(data, self.width, rect)
+        else:
+            new = compose.upscale_region(data, size[0], size[1], self.width, self.height, rect)
+        return compose.composite(bytes(base.pixelData(x, y, w, h)), new, alpha, w, h)
 
-    def insert_local_result(self, data: bytes, name: str, base_id: str,
-                            rect: Rect, alpha: bytes) -> str:
+    def insert_local_result(self, data: bytes, name: str, base_id: str, rect: Rect,
+                            alpha: bytes, size: tuple[int, int] | None = None) -> str:
         """Like insert_result, but the new layer is a copy of ``base_id``'s layer with only
         ``rect`` rewritten (``data`` through ``alpha``): outside the mask it is the base's pixels,
         byte for byte, and only the rectangle's bytes travel into Krita."""
@@ -470,7 +475,7 @@ class PaintboardDocument:
         if base is None:
             raise DocumentError("the result being edited was deleted; press Draw! again")
         group = self._require(HISTORY)
-        region = self._local_region(data, base, rect, alpha)
+        region = self._local_region(data, base, rect, alpha, size)
         active = self.doc.activeNode()
         node = base.duplicate()
         node.setName(name)
@@ -488,16 +493,16 @@ class PaintboardDocument:
     def live_layer_id(self) -> str | None:
         return self.meta.get("layers", {}).get(LIVE) if self._role(LIVE) is not None else None
 
-    def update_live_local(self, data: bytes, base_id: str, rect: Rect,
-                          alpha: bytes) -> str:
+    def update_live_local(self, data: bytes, base_id: str, rect: Rect, alpha: bytes,
+                          size: tuple[int, int] | None = None) -> str:
         """A live update that rewrites only ``rect`` (the live layer edits itself, or starts as
         a copy of the shown result)."""
         from . import compose
 
         base = self.node(base_id)
         if base is None:
-            return self.update_live(data)
-        region = self._local_region(data, base, rect, alpha)
+            return self.update_live(data, size)
+        region = self._local_region(data, base, rect, alpha, size)
         live = self._live_layer_untouched()
         if live is not None and node_id(live) == base_id:
             live.setPixelData(region, *rect)

@@ -58,6 +58,13 @@ def _check_common(res: dict, out: Path) -> dict:
     assert res["saved"] and res["reopen_entries"] == res["entries"]
     assert res["reopen_nothing_rid"] is None and "Nothing changed" in res["reopen_status"][0]
     assert res["reopen_vis_back"] == [False, True, False] and res["reopen_r3_same"]
+    # a 640×480 page drawn at working size 256: the reduced result, upscaled only where redrawn
+    assert max(res["upscale_region_max_diff"]) <= 4, res["upscale_region_max_diff"]  # rounding
+    assert res["reduced_entries"] == [0, 1] and res["reduced_outside_same"]
+    for row in res["scale_mask_rows"]:  # one mask row: 0 … ramp … 255 … ramp … 0, smooth
+        assert row[0] == 0 and row[len(row) // 2] == 255 and row[-1] == 0
+        half = row[:len(row) // 2]
+        assert half == sorted(half), row
     return {"r1": r1, "r2": r2, "r3": r3, "lake": lake, "changed": changed}
 
 
@@ -69,8 +76,10 @@ def test_local_redraw_against_fake_backend(tmp_path: Path, backend_process) -> N
     res = run_kritarunner(tmp_path, endpoint, "local", {"PB_EDIT_LAKE": "1"},
                           script="krita_local_script")
     d = _check_common(res, tmp_path)
-    new = np.frombuffer(fake_image((tmp_path / "labels2.bgra").read_bytes()),
-                        np.uint8).reshape(H, W, 4)
+    from krita_script import stroke_layer_bytes
+
+    new = np.frombuffer(fake_image((tmp_path / "labels2.bgra").read_bytes(),
+                                   stroke_layer_bytes()), np.uint8).reshape(H, W, 4)
     x, y, w, h = res["alpha"]
     alpha = np.zeros((H, W), np.uint8)
     alpha[y:y + h, x:x + w] = np.frombuffer((tmp_path / "alpha.mask").read_bytes(),
@@ -95,6 +104,7 @@ def test_local_redraw_seam_against_real_backend(tmp_path: Path, backend_process)
     alpha[y:y + h, x:x + w] = np.frombuffer((tmp_path / "alpha.mask").read_bytes(),
                                             np.uint8).reshape(h, w)
     sel = d["lake"] > 0
+    assert res["reduced_inside_changed"]  # Variation in a selection of a reduced page
     e1, e2, _ = res["entries"]
     assert e2["seed"] != e1["seed"] and e2["seeds"]  # a patchwork of two seeds
     assert not (d["r2"][sel] == d["r1"][sel]).all()  # Variation: a new picture inside ...

@@ -44,6 +44,7 @@ def test_model_modules_import_without_numpy_or_torch():
     _run(sys.executable, MODEL_MODULES)
 
 
+@pytest.mark.required_in_ci
 def test_ui_modules_import_in_krita_like_python():
     """The system Python (the one Krita embeds on Debian) has PyQt5 and zmq but no numpy."""
     system = shutil.which("python3", path="/usr/bin")

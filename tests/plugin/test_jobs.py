@@ -149,7 +149,8 @@ def test_live_mode_sends_the_latest_state_one_request_at_a_time_and_keeps(fresh_
     assert len(generates()) == 3
     live = pdoc.node(pdoc.meta["layers"][pd.LIVE])
     assert live.name() == pd.LIVE and model.history.entries == []
-    assert live.pixelData(0, 0, W, H) == fake_image(pdoc.read_inputs().labels)
+    sent = pdoc.read_inputs()
+    assert live.pixelData(0, 0, W, H) == fake_image(sent.labels, sent.strokes)
     for _ in range(4):  # nothing changed: no new request
         clock.t += 1.0
         model.tick()

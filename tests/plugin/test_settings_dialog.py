@@ -170,10 +170,12 @@ def _run(body: str, tmp_path: Path) -> str:
     return out.stdout
 
 
+@pytest.mark.required_in_ci
 def test_dialog_validates_saves_restores_and_applies(tmp_path: Path) -> None:
     assert "dialog ok" in _run(DIALOG, tmp_path)
 
 
+@pytest.mark.required_in_ci
 def test_docker_backend_button_opens_the_dialog(tmp_path: Path) -> None:
     os.chmod(tmp_path, 0o700)  # Qt insists on a private XDG_RUNTIME_DIR
     assert "docker ok" in _run(DOCKER, tmp_path)

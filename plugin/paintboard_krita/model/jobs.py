@@ -156,7 +156,8 @@ class DocumentModel(EditingActions):
             base_seeds=base_seeds, base_sig=TileSig.decode(base.tiles) if base else None,
             sig=sig, auto_local=self.auto_local, feather=feather,
             selection=None if selection is None
-            else tiles_of_alpha(*selection, inputs.width, inputs.height),
+            else tiles_of_alpha(*selection, inputs.doc_width, inputs.doc_height,
+                                inputs.width, inputs.height),
             new_seed=lambda: self.rng.randrange(2**31))
         plan.base_seeds = base_seeds
         if explicit_seed is not None:
@@ -231,8 +232,7 @@ class DocumentModel(EditingActions):
             sent = (inputs.width, inputs.height)
             if local:
                 layer_id = self.doc.insert_local_result(
-                    self.doc.to_document_size(image, sent), f"Paintboard #{n}",
-                    plan.base_layer, *alpha)
+                    image, f"Paintboard #{n}", plan.base_layer, *alpha, size=sent)
             else:
                 layer_id = self.doc.insert_result(image, f"Paintboard #{n}", sent,
                                                   refresh=False)  # _add_entry refreshes
@@ -375,8 +375,7 @@ class DocumentModel(EditingActions):
             sent = (inputs.width, inputs.height)
             try:
                 if plan.mode == "local" and alpha is not None:
-                    self.doc.update_live_local(self.doc.to_document_size(image, sent),
-                                               plan.base_layer, *alpha)
+                    self.doc.update_live_local(image, plan.base_layer, *alpha, size=sent)
                 else:
                     self.doc.update_live(image, sent)
             except Exception as exc:

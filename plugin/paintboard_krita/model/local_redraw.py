@@ -259,19 +259,22 @@ class SeedMap:
         return SeedMap([seeds[u] for u in used], bytearray(remap[v] for v in index))
 
 
-def tiles_of_alpha(rect: Rect, alpha: bytes, width: int, height: int) -> bytearray:
-    """The tiles whose centre pixel a soft mask (``rect`` + one byte per pixel) mostly covers:
-    where a selection redraw put its new seed."""
-    tile = tile_size(width, height)
-    nx, ny = -(-width // tile), -(-height // tile)
+def tiles_of_alpha(rect: Rect, alpha: bytes, width: int, height: int,
+                   grid_width: int | None = None, grid_height: int | None = None) -> bytearray:
+    """The tiles whose centre pixel a soft mask (``rect`` + one byte per pixel, document
+    pixels of ``width``×``height``) mostly covers: where a selection redraw put its new seed.
+    The tiles are those of a ``grid_width``×``grid_height`` signature (the reduced layers')."""
+    gw, gh = grid_width or width, grid_height or height
+    tile = tile_size(gw, gh)
+    nx, ny = -(-gw // tile), -(-gh // tile)
     x0, y0, w, h = rect
     bits = bytearray(nx * ny)
     for j in range(ny):
-        cy = min(height - 1, j * tile + tile // 2) - y0
+        cy = int((min(gh - 1, j * tile + tile // 2) + 0.5) * height / gh) - y0
         if not 0 <= cy < h:
             continue
         for i in range(nx):
-            cx = min(width - 1, i * tile + tile // 2) - x0
+            cx = int((min(gw - 1, i * tile + tile // 2) + 0.5) * width / gw) - x0
             if 0 <= cx < w and alpha[cy * w + cx] >= 128:
                 bits[j * nx + i] = 1
     return bits
