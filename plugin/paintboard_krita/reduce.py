@@ -125,6 +125,8 @@ def scale_mask(rect: tuple[int, int, int, int], alpha: bytes, w: int, h: int, wi
         raise ValueError(f"{len(alpha)} bytes is not a {rw}×{rh} mask")
     src = QImage(alpha, rw, rh, rw, QImage.Format_Grayscale8)
     out = src.scaled(x1 - x0, y1 - y0, Qt.IgnoreAspectRatio, Qt.SmoothTransformation)
+    # smooth scaling hands back RGB32 (4 bytes a pixel), not Grayscale8: read one byte a pixel
+    out = out.convertToFormat(QImage.Format_Grayscale8)
     bpl, n = out.bytesPerLine(), x1 - x0
     ptr = out.constBits()
     ptr.setsize(bpl * out.height())

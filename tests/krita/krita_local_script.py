@@ -163,6 +163,10 @@ def run_reduced(endpoint: str, res: dict) -> None:
         ref = compose.crop(whole, 640, rect)
         diffs.append(max(abs(a - b) for a, b in zip(part, ref)))  # noqa: B905
     res["upscale_region_max_diff"] = diffs
+    # a soft mask on the reduced grid → document pixels: 255 stays 255, 0 stays 0, no stripes
+    mask = bytes([0] * 10 + [128] * 5 + [255] * 30 + [128] * 5 + [0] * 10) * 20
+    (_, _, mw, mh), big = reduce.scale_mask((5, 5, 60, 20), mask, 100, 80, 333, 266)
+    res["scale_mask_rows"] = [list(big[j * mw:(j + 1) * mw]) for j in (0, mh // 2, mh - 1)]
 
     bw, bh = 640, 480
     doc = Krita.instance().createDocument(bw, bh, "paintboard-reduced", "RGBA", "U8", "", 72.0)

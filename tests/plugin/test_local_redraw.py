@@ -184,3 +184,44 @@ def test_unchanged_document_draws_nothing_and_a_change_redraws_locally(fresh_kri
     again = History.from_dict(pd.PaintboardDocument(doc).meta["history"])  # after reopening
     assert again.entries[1].tiles == second.tiles and again.entries[1].base == first.n
     conn.close()
+
+
+def test_live_update_redraws_only_where_the_labels_were_painted(fresh_krita, fake_backend):
+    from test_jobs import Clock
+
+    fb = fake_backend()
+    clock = Clock()
+    doc, pdoc, conn, model = setup(fresh_krita, fb, clock)
+    calls = []
+
+    def tiles_alpha(mask, feather):
+        rect = mask.bbox()
+        return rect, mask.pixels(rect)
+
+    def update_live_local(data, base_id, rect, alpha, size=None):
+        calls.append((base_id, rect))
+        return pdoc.update_live(data, size)
+
+    pdoc.tiles_alpha, pdoc.update_live_local = tiles_alpha, update_live_local
+    model.set_live(True)
+    model.tick()  # the first live result: everything
+    assert pump(conn, lambda: model.live_result is not None)
+    first = model.live_result
+    assert calls == []
+    labels = bytearray(pdoc.read_inputs().labels)
+    for y in range(20, 24):  # the user paints a few label pixels near the bottom-right
+        labels[(y * W + 33) * 4:(y * W + 36) * 4] = bytes((0, 0, 255, 255)) * 3
+    pdoc.set_labels(bytes(labels))
+    clock.t += 5.0
+    model.tick()
+    assert pump(conn, lambda: model.live_result is not first)
+    (base_id, (x, y, w, h)), = calls
+    assert base_id == pdoc.live_layer_id() and x > 0 and y > 0 and x + w == W
+    assert w * h < W * H / 2  # only around the painted pixels
+    gens = [g for g in fb.received if g["op"] == "generate"]
+    assert gens[-1]["seed"] == gens[0]["seed"]  # the same picture, continued
+    clock.t += 5.0
+    model.tick()  # nothing painted since: no request
+    conn.poll()
+    assert len([g for g in fb.received if g["op"] == "generate"]) == len(gens)
+    conn.close()
