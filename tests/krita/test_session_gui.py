@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from krita_helpers import ROOT, fake_backend_argv
+from krita_helpers import ROOT, fake_backend_argv, real_backend_argv
 
 sys.path.insert(0, str(ROOT / "installer"))
 from paintboard_installer import plugin_files  # noqa: E402
@@ -88,7 +88,10 @@ def _run_session(tmp: Path, endpoint: str) -> dict:
 
 def test_working_session_in_real_krita(tmp_path: Path, backend_process) -> None:
     _tools_or_skip()
-    endpoint, _ = backend_process(fake_backend_argv, timeout=30)
+    # PB_SESSION_REAL=1 (by hand, for the docs screenshots with PB_SHOTS): the real backend.
+    real = bool(os.environ.get("PB_SESSION_REAL"))
+    endpoint, _ = backend_process(real_backend_argv if real else fake_backend_argv,
+                                  timeout=180 if real else 30)
     res = _run_session(tmp_path, endpoint)
     print(json.dumps(res, indent=1))
     assert "error" not in res, res["error"]
