@@ -8,6 +8,10 @@
 Stdlib only, any Python >= 3.10, because it runs before any environment exists. Every path is
 configurable (HOME/XDG/APPDATA from the environment, plus --venv/--pykrita/--kritarc flags) so
 the tests run it against a throw-away home without touching the real Krita set-up.
+
+Why this module is long: it is the installer's script of steps (venv, plugin copy, kritarc,
+settings, smoke checks, uninstall), each a short function reading the shared ``Context``, in the
+order a reader follows them; the reusable parts already live in ``paintboard_installer/``.
 """
 
 from __future__ import annotations
@@ -28,10 +32,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from paintboard_installer import (  # noqa: E402
-    DEFAULT_PORT,
     DESKTOP_FILE,
     KRITARC_KEY,
-    LOOPBACK,
     PLUGIN_NAME,
     SETTINGS_FILE,
     VENDOR_DIR,
@@ -41,9 +43,12 @@ from paintboard_installer import (  # noqa: E402
     kritarc,
     locations,
     plugin_files,
+    plugin_settings,
+    protocol,
 )
 from paintboard_installer.report import FAIL, OK, SKIP, Report  # noqa: E402
 
+SMOKE_PICTURE = "out.png"  # examples/out.png: the installer's first picture
 REPO = HERE.parent
 
 
@@ -112,8 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--reinstall-backend", action="store_true", help="pip install even if current")
     g.add_argument("--weights", type=Path, default=REPO / "weights" / "small.safetensors")
-    g.add_argument("--port", type=int, default=DEFAULT_PORT, help="local backend port (loopback)")
-    g.add_argument("--working-size", type=int, default=256)
+    g.add_argument(
+        "--port", type=int, default=protocol.DEFAULT_PORT, help="local backend port (loopback)"
+    )
+    g.add_argument(
+        "--working-size", type=int, default=plugin_settings.BY_KEY["working_size"].default
+    )
     g.add_argument("--no-smoke", action="store_true", help="skip the final smoke generation")
     k = p.add_argument_group("Krita")
     k.add_argument(
@@ -343,22 +352,30 @@ def step_kritarc(ctx: Context) -> None:
 
 
 def fresh_settings(ctx: Context) -> dict:
-    """The installer's view of the plugin settings (design: loopback endpoint, autostart)."""
-    settings: dict = {
-        "endpoint": f"tcp://{LOOPBACK}:{ctx.args.port}",
+    """The installer's view of the plugin settings (design: loopback endpoint, autostart).
+
+    Every plugin key is one the plugin declares (``settings.DECLARATIONS``) and is checked with
+    the plugin's own ``settings.validate``, so a bad ``--port``/``--working-size`` is refused
+    here rather than silently replaced by a default inside Krita. ``weights`` and
+    ``installed_from`` are the installer's own record (``plugin_files.INSTALLER_KEYS``).
+    """
+    values: dict = {
+        "endpoint": f"tcp://{protocol.DEFAULT_HOST}:{ctx.args.port}",
         "working_size": ctx.args.working_size,
-        "weights": str(ctx.weights),
-        "installed_from": str(REPO),
     }
     has_backend = ctx.python.exists() or (not ctx.args.skip_backend)
     if has_backend:
-        cmd = [str(ctx.python), "-m", "paintboard.cli", "serve", "--port", "{port}"]
-        if ctx.weights.is_file():
-            cmd += ["--weights", str(ctx.weights)]
-        settings.update(backend_command=cmd, backend_python=str(ctx.python), autostart=True)
+        extra = ["--weights", str(ctx.weights)] if ctx.weights.is_file() else []
+        cmd = protocol.serve_command(str(ctx.python), "{port}", *extra)
+        values.update(backend_command=cmd, backend_python=str(ctx.python), autostart=True)
     else:
-        settings.update(backend_command="", backend_python="", autostart=False)
-    return settings
+        values.update(backend_command="", backend_python="", autostart=False)
+    undeclared = set(values) - set(plugin_settings.BY_KEY)
+    assert not undeclared, f"installer writes undeclared plugin settings {undeclared}"
+    problems = plugin_settings.validate(values, check_keys=lambda *_: None)
+    if problems:
+        raise ValueError("; ".join(problems.values()))
+    return {**values, "weights": str(ctx.weights), "installed_from": str(REPO)}
 
 
 def step_settings(ctx: Context) -> None:
@@ -369,7 +386,12 @@ def step_settings(ctx: Context) -> None:
     except ValueError as exc:
         ctx.report.add(name, FAIL, str(exc), ctx.rerun("--reset-settings"))
         return
-    merged = plugin_files.merge_settings(existing, fresh_settings(ctx), ctx.args.reset_settings)
+    try:
+        fresh = fresh_settings(ctx)
+    except ValueError as exc:  # e.g. --working-size outside the plugin's bounds
+        ctx.report.add(name, FAIL, str(exc))
+        return
+    merged = plugin_files.merge_settings(existing, fresh, ctx.args.reset_settings)
     if path.exists() and path.read_text(encoding="utf-8") == plugin_files.settings_text(merged):
         ctx.report.add(name, OK, f"up to date: {path}")
         return
@@ -395,9 +417,10 @@ def step_smoke(ctx: Context) -> None:
     if weights is None:
         ctx.report.warn(f"{ctx.weights} is missing: the backend will use its default")
     print("==> smoke generation (paintboard generate examples/labels.png)", flush=True)
-    with tempfile.TemporaryDirectory(prefix="paintboard-smoke-") as tmp:
-        ok, detail = backend.smoke_generate(ctx.python, REPO, Path(tmp) / "smoke.png", weights)
-        ctx.report.add("smoke generation", OK if ok else FAIL, detail.replace(tmp, "<tmp>"))
+    # Kept where the README points (examples/out.png, git-ignored), so the user can open it.
+    out = REPO / "examples" / SMOKE_PICTURE
+    ok, detail = backend.smoke_generate(ctx.python, REPO, out, weights)
+    ctx.report.add("smoke generation", OK if ok else FAIL, detail)
     print("==> protocol smoke (serve on a free loopback port, ping + generate)", flush=True)
     res = backend.smoke_protocol(ctx.python, weights)
     if res.get("ok"):

@@ -247,7 +247,7 @@ def run_load(
     log: Callable[[str], None] | None = None,
 ) -> LoadSummary:
     """Run ``clients`` threads, each with its own Client (DEALER socket), and sample RSS."""
-    if not endpoint.startswith("tcp://127.0.0.1:"):
+    if not protocol.endpoint_is_local(endpoint):
         raise SystemExit(f"refusing to load {endpoint}: loopback (tcp://127.0.0.1:PORT) only")
     stats = [ClientStats() for _ in range(clients)]
     deadline = time.monotonic() + duration_s if duration_s else None

@@ -24,6 +24,7 @@ from . import features, images, labels, moods, palette
 from .device import select_device, set_threads
 from .nets import count_params, make_noise
 from .nets.generator import MIN_SIDE, pixel_noise
+from .unit_range import to_uint8
 from .weights import default_weights_path, load_generator
 
 # More unknown-colour pixels than this fraction means the user painted with non-palette colours
@@ -254,9 +255,7 @@ class Engine:
         with torch.inference_mode():
             with autocast(dev, self.precision):
                 out = self.netG(latent, lab, maps, noise, pixels=pixels, on_block=on_block)
-            out = out.float()  # quantise to 8 bit from fp32, whatever the network computed in
-            rgb = ((out[0] + 1.0) * 127.5).round_().clamp_(0, 255).to(torch.uint8)
-            rgb = rgb.permute(1, 2, 0).cpu().numpy()
+            rgb = to_uint8(out[0]).permute(1, 2, 0).cpu().numpy()  # quantised from fp32
         t3 = time.perf_counter()
 
         rgb = images.resize_image(rgb, doc_h, doc_w)

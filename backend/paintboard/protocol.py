@@ -121,7 +121,8 @@ def endpoint_is_local(endpoint: str) -> bool:
 
 # The command line that starts a backend, after the backend environment's python.  Spelled here
 # once: the plugin (autostart), the installer (settings, smoke test), benchmarks and tests use it.
-SERVE_ARGS = ("-m", "paintboard.cli", "serve")
+CLI_MODULE = "paintboard.cli"  # python -m CLI_MODULE <command>
+SERVE_ARGS = ("-m", CLI_MODULE, "serve")
 
 
 def serve_command(python: str, port: int | str, *extra: str) -> list[str]:

@@ -15,7 +15,7 @@ import sys
 import venv
 from pathlib import Path
 
-from . import VENV_MARKER
+from . import VENV_MARKER, protocol
 
 HERE = Path(__file__).resolve().parent
 
@@ -203,7 +203,7 @@ def smoke_generate(
     strokes = repo / "examples" / "strokes.png"
     if not labels.is_file():
         return False, f"{labels} is missing (examples/ not in this checkout yet)"
-    cmd = [str(python), "-m", "paintboard.cli", "generate", str(labels), "-o", str(out)]
+    cmd = [str(python), "-m", protocol.CLI_MODULE, "generate", str(labels), "-o", str(out)]
     if strokes.is_file():
         cmd[5:5] = ["--strokes", str(strokes)]
     if weights is not None:

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import time
 
-HOST = "127.0.0.1"
 SKY = (135, 206, 235, 255)
 GRASS = (124, 200, 0, 255)
 
@@ -41,11 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ping-only", action="store_true")
     parser.add_argument("--start-timeout", type=float, default=120.0)
     args = parser.parse_args(argv)
-    endpoint = f"tcp://{HOST}:{args.port}"
     try:
+        from paintboard import protocol
         from paintboard.serving.client import Client, ClientError
     except Exception as exc:  # backend not installed / not written yet
         return verdict(ok=False, error=f"cannot import paintboard.serving.client: {exc!r}")
+    endpoint = f"tcp://{protocol.DEFAULT_HOST}:{args.port}"
 
     if args.ping_only:
         client = Client(endpoint, timeout=2.0, retries=0)
@@ -57,9 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             client.close()
 
-    cmd = [sys.executable, "-m", "paintboard.cli", "serve", "--port", str(args.port)]
-    if args.weights:
-        cmd += ["--weights", args.weights]
+    extra = ["--weights", args.weights] if args.weights else []
+    cmd = protocol.serve_command(sys.executable, args.port, *extra)
     server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     client = Client(endpoint, timeout=60.0, retries=0)
     try:

@@ -3,6 +3,9 @@
 Nodes are kept by ``uniqueId`` (stored in a document annotation), never by name: names are not
 unique and users rename layers. The document is held as the object that asked, so a result
 lands in that document even when the user has switched to another one meanwhile.
+
+Why this module is long: it is the plugin's single door to Krita's API, so every node, pixel,
+selection and annotation call sits here and the rest of the plugin runs in tests without Krita.
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ from typing import Any
 from krita import Krita, ManagedColor
 
 from . import protocol
+from .model.local_redraw import Rect
+from .model.working_size import sent_size
 
 try:
-    from PyQt5.QtCore import QByteArray
+    from PyQt5.QtCore import QByteArray, QTimer
 except ImportError:  # the stand-in krita module in tests runs without PyQt5
     QByteArray = None  # type: ignore[assignment,misc]
+    QTimer = None  # type: ignore[assignment,misc]
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +36,7 @@ ANNOTATION_DESCRIPTION = "Paintboard: layer ids and result history (JSON)"
 META_VERSION = 1
 LABELS, STROKES, HISTORY, LIVE = "labels", "color strokes", "Paintboard history", "Paintboard live"
 RGBA_PROFILE = "sRGB-elle-V2-srgbtrc.icc"
+RESTORE_ACTIVE_MS = (0, 200)  # Krita activates an added layer from its event loop, later
 
 
 def check_size(width: int, height: int) -> None:
@@ -56,17 +63,32 @@ def _walk(node: Any):
 
 @dataclass
 class Inputs:
-    """Both layers as raw bytes, ready to send (no per-pixel Python work anywhere)."""
+    """Both layers as raw bytes, ready to send (no per-pixel Python work anywhere).
+
+    ``width``×``height`` is the size of the buffers, which is the working size when the layers
+    were reduced before sending (``reduce.py``); ``doc_width``×``doc_height`` is the document's,
+    the size the result goes back to.
+    """
 
     width: int
     height: int
     labels: bytes
     strokes: bytes
     fmt: str = protocol.FORMAT_BGRA8
+    doc_width: int = 0  # 0 = same as width
+    doc_height: int = 0
+
+    def __post_init__(self) -> None:
+        self.doc_width = self.doc_width or self.width
+        self.doc_height = self.doc_height or self.height
+
+    @property
+    def reduced(self) -> bool:
+        return (self.width, self.height) != (self.doc_width, self.doc_height)
 
     def digest(self) -> str:
         h = hashlib.blake2b(digest_size=12)
-        h.update(f"{self.width}x{self.height}".encode())
+        h.update(f"{self.width}x{self.height}/{self.doc_width}x{self.doc_height}".encode())
         h.update(self.labels)
         h.update(self.strokes)
         return h.hexdigest()
@@ -116,7 +138,13 @@ class PaintboardDocument:
                                QByteArray(data) if QByteArray is not None else data)
 
     def is_open(self) -> bool:
-        return any(self.key_of(d) == self.key for d in Krita.instance().documents())
+        """This very document is still open (a closed one answers ``rootNode()`` with None)."""
+        return self.doc.rootNode() is not None and any(
+            d == self.doc for d in Krita.instance().documents())
+
+    def is_same(self, doc: Any) -> bool:
+        """``doc`` is the document this wraps (Krita's wrappers compare by the document)."""
+        return bool(doc == self.doc)
 
     @property
     def width(self) -> int:
@@ -187,18 +215,21 @@ class PaintboardDocument:
             wait()
 
     # -- reading -------------------------------------------------------------------------------
-    def read_inputs(self) -> Inputs:
-        """Both layers as BGRA8 bytes at document size.
+    def read_inputs(self, longest: int | None = None) -> Inputs:
+        """Both layers as BGRA8 bytes, reduced to working size ``longest`` when bigger.
 
-        A document in another colour model or depth is never converted: a temporary clone is
-        converted and read, then closed, so the user's document stays as it was.
+        Reduced in Krita's process (``reduce.py``: labels nearest, strokes with no dab lost),
+        so an A4 page sends 2 × 0.4 MB instead of 2 × 35 MB. ``longest=None`` reads them at
+        document size. A document in another colour model or depth is never converted: a
+        temporary clone is converted and read, then closed, so the user's document stays as
+        it was.
         """
         w, h = self.width, self.height
         check_size(w, h)
         labels, strokes = self._require(LABELS), self._require(STROKES)
         if self.is_rgba8:
-            return Inputs(w, h, bytes(labels.pixelData(0, 0, w, h)),
-                          bytes(strokes.pixelData(0, 0, w, h)))
+            return self._reduced(w, h, labels.pixelData(0, 0, w, h),
+                                 strokes.pixelData(0, 0, w, h), longest)
         ids = (node_id(labels), node_id(strokes))
         clone = self.doc.clone()
         try:
@@ -211,31 +242,78 @@ class PaintboardDocument:
             if cl is None or cs is None:
                 raise DocumentError("could not read the layers in RGBA 8-bit; convert the "
                                     "image to RGB/Alpha 8-bit (Image ▸ Convert Image Color Space)")
-            return Inputs(w, h, bytes(cl.pixelData(0, 0, w, h)), bytes(cs.pixelData(0, 0, w, h)))
+            return self._reduced(w, h, cl.pixelData(0, 0, w, h), cs.pixelData(0, 0, w, h),
+                                 longest)
         finally:
             clone.close()
 
-    def signature(self) -> str:
-        """A cheap change signature of both inputs for live mode (hashing is C speed)."""
-        w, h = self.width, self.height
-        hsh = hashlib.blake2b(digest_size=12)
-        for role in (LABELS, STROKES):
-            node = self._role(role)
-            if node is not None:
-                hsh.update(bytes(node.pixelData(0, 0, w, h)))
-        return hsh.hexdigest()
+    @staticmethod
+    def _reduced(w: int, h: int, labels: Any, strokes: Any, longest: int | None) -> Inputs:
+        """``labels``/``strokes`` are Krita's QByteArrays: QImage wraps them without a copy."""
+        if longest is None or max(w, h) <= longest:
+            return Inputs(w, h, bytes(labels), bytes(strokes))
+        from . import reduce  # PyQt5: only inside Krita (the stand-in krita has no Qt)
+
+        sw, sh = sent_size(w, h, longest)
+        return Inputs(sw, sh, reduce.labels(labels, w, h, sw, sh),
+                      reduce.strokes(strokes, w, h, sw, sh), doc_width=w, doc_height=h)
 
     # -- writing ---------------------------------------------------------------------------------
     def _new_layer(self, name: str, data: bytes, parent: Any, above: Any | None = None) -> Any:
+        """A paint layer filled before it is added: the add is one undo step with its pixels.
+
+        Adding a layer makes it Krita's active layer; the user's active layer is put back, so
+        their next stroke never lands on a plugin layer.
+        """
+        active = self.doc.activeNode()
         node = self.doc.createNode(name, "paintlayer")
-        parent.addChildNode(node, above)
         if not self.is_rgba8:
             node.setColorSpace("RGBA", "U8", RGBA_PROFILE)
         node.setPixelData(data, 0, 0, self.width, self.height)
+        parent.addChildNode(node, above)
+        self._restore_active(active)
         return node
 
-    def insert_result(self, data: bytes, name: str) -> str:
-        """A new visible paint layer on top of the history group; returns its id."""
+    def _restore_active(self, active: Any | None) -> None:
+        """Make ``active`` the active layer again, now and after Krita's own queued activation
+        of the added layer (the layer docker activates new layers from the event loop)."""
+        if active is None:
+            return
+
+        def restore() -> None:
+            try:
+                now = self.doc.activeNode()
+                if now is None or node_id(now) != node_id(active):
+                    self.doc.setActiveNode(active)
+            except Exception:  # the document or the node went away meanwhile
+                log.debug("could not restore the active layer", exc_info=True)
+
+        restore()
+        if QTimer is not None:
+            for delay_ms in RESTORE_ACTIVE_MS:
+                QTimer.singleShot(delay_ms, restore)
+
+    def _pixels_digest(self, node: Any) -> str:
+        return hashlib.blake2b(bytes(node.pixelData(0, 0, self.width, self.height)),
+                               digest_size=12).hexdigest()
+
+    def to_document_size(self, data: bytes, size: tuple[int, int] | None) -> bytes:
+        """A result of ``size`` (w, h) → document size (smooth upscale in Qt when it differs)."""
+        if size is None or tuple(size) == (self.width, self.height):
+            return data
+        from . import reduce  # PyQt5: only inside Krita
+
+        return reduce.upscale(data, size[0], size[1], self.width, self.height)
+
+    def insert_result(self, data: bytes, name: str, size: tuple[int, int] | None = None,
+                      refresh: bool = True) -> str:
+        """A new visible paint layer on top of the history group; returns its id.
+
+        ``size``: the (w, h) of ``data`` when it is smaller than the document (reduced inputs).
+        ``refresh=False`` when the caller refreshes anyway (a whole-image refreshProjection
+        costs ~0.1-0.2 s on an A4 page: once per Draw! is enough).
+        """
+        data = self.to_document_size(data, size)
         group = self._require(HISTORY)
         node = self._new_layer(name, data, group)
         node.setVisible(True)
@@ -243,23 +321,69 @@ class PaintboardDocument:
         live = self._role(LIVE)
         if live is not None:
             live.setVisible(False)
-        self.refresh()
+        if refresh:
+            self.refresh()
         return node_id(node)
 
-    def update_live(self, data: bytes) -> str:
-        """Live results replace one layer's pixels instead of adding layers."""
+    def update_live(self, data: bytes, size: tuple[int, int] | None = None) -> str:
+        """Live results replace one layer's pixels instead of adding layers.
+
+        Only a live layer that still holds exactly what the plugin wrote is replaced; one the
+        user painted on is theirs: it is renamed, left alone, and a new live layer is added.
+        """
+        data = self.to_document_size(data, size)
         group = self._require(HISTORY)
-        live = self._role(LIVE)
+        live = self._live_layer_untouched()
         if live is None:
             live = self._new_layer(LIVE, data, group)
             self.meta["layers"][LIVE] = node_id(live)
-            self.save_meta()
         else:
             live.setPixelData(data, 0, 0, self.width, self.height)
+        self._remember_live(live)
         live.setVisible(True)
         group.setVisible(True)
         self.refresh()
         return node_id(live)
+
+    def _remember_live(self, live: Any) -> None:
+        """Store a digest of what the plugin wrote, to tell later whether the user painted."""
+        self.meta["live_digest"] = self._pixels_digest(live)
+        self.save_meta()
+
+    def _live_layer_untouched(self) -> Any | None:
+        """The live layer if the user has not painted on it; else hand it over to the user."""
+        live = self._role(LIVE)
+        if live is None:
+            return None
+        if self._pixels_digest(live) == self.meta.get("live_digest"):
+            return live
+        live.setName(f"{LIVE} (painted on, kept)")
+        self._forget_live()
+        return None
+
+    def _forget_live(self) -> None:
+        self.meta.get("layers", {}).pop(LIVE, None)
+        self.meta.pop("live_digest", None)
+        self.save_meta()
+
+    def keep_live(self, name: str) -> str | None:
+        """The live layer becomes a history result as it is (no copy); None without one."""
+        live = self._role(LIVE)
+        if live is None:
+            return None
+        live.setName(name)
+        live.setVisible(True)
+        self._forget_live()
+        self.refresh()
+        return node_id(live)
+
+    def drop_live(self) -> None:
+        """Live mode ended: remove the live layer unless the user painted on it (then keep)."""
+        live = self._live_layer_untouched()
+        if live is not None:
+            live.remove()
+            self._forget_live()
+            self.refresh()
 
     def live_pixels(self) -> bytes | None:
         live = self._role(LIVE)
@@ -268,11 +392,33 @@ class PaintboardDocument:
         return bytes(live.pixelData(0, 0, self.width, self.height))
 
     def set_labels(self, data: bytes) -> None:
+        """Write the labels in place (setPixelData: not an undo step; tests and empty layers)."""
         labels = self._require(LABELS)
         if not self.is_rgba8:
             raise DocumentError("templates need an RGB/Alpha 8-bit document")
         labels.setPixelData(data, 0, 0, self.width, self.height)
         self.refresh()
+
+    def apply_labels(self, data: bytes) -> bool:
+        """A template as ONE undo step: a new filled ``labels`` layer above the old one.
+
+        The old layer is left untouched; the plugin's labels role moves to the new layer, and
+        after Ctrl+Z (the layer is gone) the old one is found again by name. An empty labels
+        layer is simply filled (nothing to lose). Returns True when a new layer was added.
+        """
+        labels = self._require(LABELS)
+        if not self.is_rgba8:
+            raise DocumentError("templates need an RGB/Alpha 8-bit document")
+        old = bytes(labels.pixelData(0, 0, self.width, self.height))
+        if old.count(0) == len(old):
+            labels.setPixelData(data, 0, 0, self.width, self.height)
+            self.refresh()
+            return False
+        node = self._new_layer(LABELS, data, labels.parentNode(), labels)
+        self.meta["layers"][LABELS] = node_id(node)
+        self.save_meta()
+        self.refresh()
+        return True
 
     def labels_pixels(self) -> bytes:
         return self.read_inputs().labels
@@ -284,6 +430,95 @@ class PaintboardDocument:
         size = len(bytes(strokes.pixelData(0, 0, 1, 1))) * w * h
         strokes.setPixelData(bytes(size), 0, 0, w, h)
         self.refresh()
+
+    # -- local redraw (issue #12; the pixel work is in compose.py) -------------------------------
+    def selection_alpha(self, feather: int) -> tuple[Rect, bytes] | None:
+        """The active selection as a soft mask; None without one (the usual case: cheap)."""
+        getter = getattr(self.doc, "selection", None)
+        if getter is None or getter() is None:
+            return None
+        from . import compose  # Krita + Qt only: imported when a local redraw needs it
+
+        return compose.selection_alpha(self.doc, feather)
+
+    def tiles_alpha(self, mask: Any, feather: int) -> tuple[Rect, bytes] | None:
+        from . import compose
+
+        return compose.tiles_alpha(mask, feather)
+
+    def alpha_to_document(self, rect_alpha: tuple[Rect, bytes], size: tuple[int, int]
+                          ) -> tuple[Rect, bytes]:
+        """A soft mask on the ``size`` (w, h) grid of reduced layers → document pixels."""
+        from . import reduce  # PyQt5: only inside Krita
+
+        return reduce.scale_mask(*rect_alpha, size[0], size[1], self.width, self.height)
+
+    def _local_region(self, data: bytes, base: Any, rect: Rect, alpha: bytes,
+                      size: tuple[int, int] | None) -> bytes:
+        """``rect`` of the new result (of ``size`` when reduced: only that rectangle is
+        upscaled) composed over the base layer's pixels through ``alpha``."""
+        from . import compose
+
+        x, y, w, h = rect
+        if size is None or tuple(size) == (self.width, self.height):
+            new = compose.crop(data, self.width, rect)
+        else:
+            new = compose.upscale_region(data, size[0], size[1], self.width, self.height, rect)
+        return compose.composite(bytes(base.pixelData(x, y, w, h)), new, alpha, w, h)
+
+    def insert_local_result(self, data: bytes, name: str, base_id: str, rect: Rect,
+                            alpha: bytes, size: tuple[int, int] | None = None) -> str:
+        """Like insert_result, but the new layer is a copy of ``base_id``'s layer with only
+        ``rect`` rewritten (``data`` through ``alpha``): outside the mask it is the base's pixels,
+        byte for byte, and only the rectangle's bytes travel into Krita."""
+        base = self.node(base_id)
+        if base is None:
+            raise DocumentError("the result being edited was deleted; press Draw! again")
+        group = self._require(HISTORY)
+        region = self._local_region(data, base, rect, alpha, size)
+        active = self.doc.activeNode()
+        node = base.duplicate()
+        node.setName(name)
+        node.setPixelData(region, *rect)
+        group.addChildNode(node, None)
+        self._restore_active(active)
+        node.setVisible(True)
+        group.setVisible(True)
+        live = self._role(LIVE)
+        if live is not None:
+            live.setVisible(False)
+        self.refresh()
+        return node_id(node)
+
+    def live_layer_id(self) -> str | None:
+        return self.meta.get("layers", {}).get(LIVE) if self._role(LIVE) is not None else None
+
+    def update_live_local(self, data: bytes, base_id: str, rect: Rect, alpha: bytes,
+                          size: tuple[int, int] | None = None) -> str:
+        """A live update that rewrites only ``rect`` (the live layer edits itself, or starts as
+        a copy of the shown result)."""
+        from . import compose
+
+        base = self.node(base_id)
+        if base is None:
+            return self.update_live(data, size)
+        region = self._local_region(data, base, rect, alpha, size)
+        live = self._live_layer_untouched()
+        if live is not None and node_id(live) == base_id:
+            live.setPixelData(region, *rect)
+            self._remember_live(live)
+            live.setVisible(True)
+            self.refresh()
+            return base_id
+        whole = bytes(base.pixelData(0, 0, self.width, self.height))
+        return self.update_live(compose.splice(whole, self.width, rect, region))
+
+    def remove_layer(self, node_uid: str) -> None:
+        """Remove a result layer (Krita's remove is undoable)."""
+        node = self.node(node_uid)
+        if node is not None:
+            node.remove()
+            self.refresh()
 
     # -- visibility ------------------------------------------------------------------------------
     def exists(self, node_uid: str) -> bool:
@@ -325,6 +560,32 @@ class PaintboardDocument:
     def select(self, role: str) -> None:
         node = self._require(role)
         self.doc.setActiveNode(node)
+
+    def select_labels(self) -> None:
+        self.select(LABELS)
+
+    def select_strokes(self) -> None:
+        self.select(STROKES)
+
+    def strokes_active(self) -> bool:
+        return self.active_role() == STROKES
+
+    def active_role(self) -> str | None:
+        """Which plugin layer is active (labels, color strokes, …), None for any other."""
+        active = self.doc.activeNode()
+        if active is None:
+            return None
+        uid = node_id(active)
+        return next((r for r, u in self.meta.get("layers", {}).items() if u == uid), None)
+
+    def set_foreground(self, rgb: tuple[int, int, int]) -> bool:
+        return set_foreground(rgb)
+
+    def clear_strokes_undoably(self) -> None:
+        """Krita's own Clear on 'color strokes' is undoable; else write transparent pixels."""
+        self.select(STROKES)
+        if not trigger_action("clear"):
+            self.clear_strokes()
 
 
 def set_foreground(rgb: tuple[int, int, int]) -> bool:

@@ -66,13 +66,8 @@ class CurveKeys:
 
 
 def is_loopback(endpoint: str) -> bool:
-    """ipc, or tcp to a loopback host (the same rule the settings dialog and backend use)."""
-    from .settings import is_loopback_host
-
-    if endpoint.startswith("ipc://"):
-        return True
-    host = endpoint.split("://", 1)[-1].rsplit(":", 1)[0]
-    return is_loopback_host(host)
+    """ipc, or tcp to a loopback host: the backend's own rule (``protocol.endpoint_is_local``)."""
+    return protocol.endpoint_is_local(endpoint)
 
 
 def endpoint_port(endpoint: str) -> int:
@@ -99,17 +94,10 @@ class Transport:
     def open(self) -> None:
         if self._socket is not None:
             return
-        sock = self._context.socket(zmq.DEALER)
-        sock.setsockopt(zmq.LINGER, 0)
-        sock.setsockopt(zmq.MAXMSGSIZE, protocol.MAX_MESSAGE_BYTES)
-        sock.setsockopt(zmq.RECONNECT_IVL, 200)
-        sock.setsockopt(zmq.RECONNECT_IVL_MAX, 2000)
+        keys = None
         if self.curve is not None:
-            sock.curve_serverkey = self.curve.server_public
-            sock.curve_publickey = self.curve.client_public
-            sock.curve_secretkey = self.curve.client_secret
-        sock.connect(self.endpoint)
-        self._socket = sock
+            keys = (self.curve.server_public, self.curve.client_public, self.curve.client_secret)
+        self._socket = protocol.open_dealer(self._context, self.endpoint, keys)
 
     def close(self) -> None:
         if self._socket is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from paintboard import features as F
-from paintboard import hints
+from paintboard.data import hints
 from scipy import ndimage
 
 

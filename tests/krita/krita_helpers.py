@@ -24,12 +24,12 @@ def free_port() -> int:
 
 
 def run_kritarunner(out: Path, endpoint: str, phase: str, extra_env: dict | None = None,
-                    timeout: float = 420) -> dict:
-    """Run tests/krita/krita_script.py in Krita; return its JSON result (the only verdict)."""
+                    timeout: float = 420, script: str = "krita_script") -> dict:
+    """Run tests/krita/<script>.py in Krita; return its JSON result (the only verdict)."""
     env = dict(os.environ, PYTHONPATH=f"{ROOT / 'plugin'}{os.pathsep}{Path(__file__).parent}",
                PAINTBOARD_NO_REGISTER="1", PB_OUT=str(out), PB_ENDPOINT=endpoint, PB_PHASE=phase,
                QT_QPA_PLATFORM="offscreen", **(extra_env or {}))
-    proc = subprocess.run([KRITARUNNER, "-s", "krita_script", "-f", "run"], env=env,
+    proc = subprocess.run([KRITARUNNER, "-s", script, "-f", "run"], env=env,
                           capture_output=True, timeout=timeout, cwd=out)
     result = out / "result.json"
     assert result.exists(), f"no result file; kritarunner said:\n{proc.stderr.decode()[-3000:]}"

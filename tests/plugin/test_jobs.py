@@ -111,27 +111,51 @@ def test_error_reply_and_not_connected_are_shown(fresh_krita, fake_backend):
     assert seen[-1][1] and "Not connected" in seen[-1][0]
 
 
-def test_live_mode_debounces_and_keeps(fresh_krita, fake_backend):
+def test_live_mode_sends_the_latest_state_one_request_at_a_time_and_keeps(fresh_krita,
+                                                                          fake_backend):
     fb = fake_backend()
     clock = Clock()
     doc, pdoc, conn, model = setup(fresh_krita, fb, clock)
     model.set_live(True)
     strokes = pdoc.node(pdoc.meta["layers"][pd.STROKES])
-    for step in range(6):  # the user keeps painting: no request yet
-        strokes.setPixelData(bytes([step + 1]) * (W * H * 4), 0, 0, W, H)
+
+    def generates() -> list[dict]:
+        return [h for h in fb.received if h["op"] == "generate"]
+
+    def paint(step: int) -> None:
+        strokes.setPixelData(bytes([step]) * (W * H * 4), 0, 0, W, H)
+
+    paint(1)
+    model.tick()  # the user is painting: the first state goes out at once
+    # (its reply must be in before the fake hangs: a late reply would never come)
+    assert pump(conn, lambda: len(generates()) == 1 and not model.busy)
+    assert generates()[0]["size"] == 256  # live works at 256 whatever the document
+    fb.mode = "hang"  # the next request stays in flight
+    clock.t += 1.0
+    paint(2)
+    model.tick()
+    assert pump(conn, lambda: len(generates()) == 2)
+    for step in (3, 4, 5):  # painting goes on while a request is in flight: nothing new leaves
+        paint(step)
+        clock.t += 1.0
         model.tick()
-        clock.t += 0.5
-    assert not [h for h in fb.received if h["op"] == "generate"]
-    for _ in range(4):  # ... then pauses
-        model.tick()
-        clock.t += 0.5
-    assert pump(conn, lambda: model.live_result is not None)
+        conn.poll()
+    assert len(generates()) == 2
+    conn.forget(model._live_rid)  # (the hung request is dropped; a reply would do the same)
+    model._live_rid = None
+    fb.mode = "answer"
+    clock.t += 1.0
+    model.tick()  # the newest state (5) goes out, the skipped ones never do
+    assert pump(conn, lambda: model.live_result is not None and not model.busy)
+    assert len(generates()) == 3
     live = pdoc.node(pdoc.meta["layers"][pd.LIVE])
     assert live.name() == pd.LIVE and model.history.entries == []
+    sent = pdoc.read_inputs()
+    assert live.pixelData(0, 0, W, H) == fake_image(sent.labels, sent.strokes)
     for _ in range(4):  # nothing changed: no new request
+        clock.t += 1.0
         model.tick()
-        clock.t += 0.5
-    assert len([h for h in fb.received if h["op"] == "generate"]) == 1
+    assert len(generates()) == 3
     assert model.keep_live()
     e = model.history.entries[0]
     assert e.live and pdoc.node(e.layer_id).pixelData(0, 0, W, H) == live.pixelData(0, 0, W, H)
@@ -156,3 +180,21 @@ def test_huge_canvas_refused_before_any_pixel_is_read(fresh_krita, fake_backend)
     assert reads == []
     assert "20000×20000" in model.status and "8192" in model.status
     assert model.history.entries == []
+
+
+def test_history_limit_is_shown_and_drops_only_on_request(fresh_krita, fake_backend):
+    fb = fake_backend()
+    doc, pdoc, conn, model = setup(fresh_krita, fb)
+    limits = {"history_limit": 2}
+    model.setting = lambda key: limits.get(key, setting(key))
+    for seed in (1, 2, 3, 4):
+        model.draw(seed=seed)
+        assert pump(conn, lambda s=seed: len(model.history.entries) == s)
+    assert model.over_limit() == 2  # over, and nothing was dropped on its own
+    model.jump(0)  # the user looks at the oldest one: it must survive
+    first = model.history.entries[0].layer_id
+    assert model.drop_oldest() == 2
+    assert [e.seed for e in model.history.entries] == [1, 4]
+    assert pdoc.exists(first) and model.current() == 0
+    assert model.over_limit() == 0 and "Dropped #2, #3" in model.status
+    assert model.drop_oldest() == 0

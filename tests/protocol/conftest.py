@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from paintboard import protocol
 from paintboard.serving.client import Client, ClientError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -170,9 +171,8 @@ def start_serve(
     for _ in range(3):  # a free port can be taken between probing and binding
         port = free_port()
         log_path = tmp_path / f"serve-{port}.log"
-        cmd = [sys.executable, "-m", "paintboard.cli", "serve", "--host", HOST]
-        cmd += ["--port", str(port), "--weights", str(weights), "--device", "cpu"]
-        cmd += ["--threads", "1", *extra]
+        cmd = protocol.serve_command(sys.executable, port, "--host", HOST, "--weights",
+                                     str(weights), "--device", "cpu", "--threads", "1", *extra)
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
         server = RealServer(proc, port, f"tcp://{HOST}:{port}", log_path)

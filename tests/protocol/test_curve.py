@@ -99,7 +99,7 @@ def test_server_class_refuses_open_non_loopback() -> None:
 
 
 def _serve(*args: str) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "paintboard.cli", "serve", *args]
+    cmd = [sys.executable, *P.SERVE_ARGS, *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
 
 

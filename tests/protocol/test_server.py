@@ -155,7 +155,7 @@ def test_stop_answers_running_and_queued_jobs(inproc_server) -> None:
 
 
 def test_weights_error_exits_2_with_a_clear_message() -> None:
-    cmd = [sys.executable, "-m", "paintboard.cli", "serve", "--weights", "/nonexistent.safetensors"]
+    cmd = [sys.executable, *P.SERVE_ARGS, "--weights", "/nonexistent.safetensors"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert out.returncode == 2
     assert "/nonexistent.safetensors" in out.stderr and "Traceback" not in out.stderr

@@ -51,8 +51,7 @@ class ServerProcess:
             self.port = free_port()
         env = dict(os.environ if self.env is None else self.env)
         env.setdefault("PYTHONUNBUFFERED", "1")
-        cmd = [sys.executable, "-m", "paintboard.cli", "serve", "--port", str(self.port)]
-        cmd += self.extra
+        cmd = protocol.serve_command(sys.executable, self.port, *self.extra)
         import tempfile
 
         fd, name = tempfile.mkstemp(prefix="paintboard-serve-", suffix=".log")
@@ -117,10 +116,8 @@ def raw_ping(endpoint: str, timeout: float = 1.0) -> dict[str, Any] | None:
     import zmq
 
     ctx = zmq.Context.instance()
-    sock = ctx.socket(zmq.DEALER)
-    sock.setsockopt(zmq.LINGER, 0)
+    sock = protocol.open_dealer(ctx, endpoint)
     try:
-        sock.connect(endpoint)
         sock.send_multipart(protocol.encode(protocol.request(protocol.OP_PING, "raw-ping")))
         if sock.poll(int(timeout * 1000)):
             frames = sock.recv_multipart()

@@ -25,6 +25,7 @@ from PIL import Image
 from torch.utils.data import Dataset
 
 from paintboard import features, images, palette
+from paintboard.unit_range import to_unit
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ def make_sample(
         strokes = np.zeros((*index.shape, 4), dtype=np.uint8)
     image = torch.from_numpy(np.ascontiguousarray(rgb[..., :3])).permute(2, 0, 1).float()
     return {
-        "image": image / 127.5 - 1.0,
+        "image": to_unit(image),
         "labels": torch.from_numpy(index.astype(np.int64)),
         "latent": torch.from_numpy(cond.latent.astype(np.float32)),
         "maps": torch.from_numpy(np.ascontiguousarray(cond.maps, dtype=np.float32)),
@@ -277,7 +278,7 @@ class FolderDataset(Dataset):
         rgb, index = self.crop(i, rng, self.shapes[int(k) % len(self.shapes)])
         strokes = None
         if self.hints:
-            from paintboard import hints
+            from . import hints
 
             strokes = hints.sample_training_strokes(rgb, rng, self.s)
         mood = None

@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from paintboard import hints, labels, palette
+from paintboard import labels, palette
+from paintboard.data import hints
 
 from . import colour, fidelity, metrics, report, stripes, swd
 from .grid import strokes_preview, tile_rows

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from paintboard import images, palette
+from paintboard.unit_range import to_unit
 
 from . import metrics
 from .segmenter import Segmenter, load_or_train
@@ -69,8 +70,8 @@ def miou(seg: Segmenter, rgbs: list[np.ndarray], indices: list[np.ndarray]) -> f
     cm = np.zeros((palette.NUM_CLASSES, palette.NUM_CLASSES), np.int64)
     for rgb, index in zip(rgbs, indices, strict=True):
         small, lab = shrink(rgb, index)
-        x = torch.from_numpy(np.ascontiguousarray(small)).permute(2, 0, 1)[None].float()
-        pred = seg.predict(x / 127.5 - 1.0).numpy()[0]
+        x = torch.from_numpy(np.ascontiguousarray(small)).permute(2, 0, 1)[None]
+        pred = seg.predict(to_unit(x)).numpy()[0]
         cm += metrics.confusion(pred, lab, palette.NUM_CLASSES)
     return metrics.miou(cm)[0]
 

@@ -10,15 +10,14 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from paintboard import labels, palette
+from paintboard import labels, palette, unit_range
 
 GUTTER = 255  # white between tiles
 
 
 def to_uint8(img: Tensor) -> np.ndarray:
     """B×3×H×W in [-1, 1] → B×H×W×3 uint8."""
-    x = ((img.float().clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8)
-    return x.permute(0, 2, 3, 1).numpy()
+    return unit_range.to_uint8(img).permute(0, 2, 3, 1).numpy()
 
 
 def strokes_preview(strokes: np.ndarray, under: np.ndarray | None = None) -> np.ndarray:

@@ -22,6 +22,7 @@ from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
 from paintboard import palette
+from paintboard.unit_range import to_unit
 
 log = logging.getLogger(__name__)
 FORMAT = "paintboard-segmenter-1"
@@ -84,7 +85,7 @@ def train_segmenter(
     net = Segmenter()
     opt = torch.optim.AdamW(net.parameters(), lr=3e-3, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps)
-    imgs = torch.from_numpy(rgb).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+    imgs = to_unit(torch.from_numpy(rgb).permute(0, 3, 1, 2))
     labs = torch.from_numpy(index.astype(np.int64))
     net.train()
     it = range(steps)

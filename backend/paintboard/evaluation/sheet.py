@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from paintboard import hints, images, labels
+from paintboard import images, labels
+from paintboard.data import hints
 
 from .grid import strokes_preview, tile_rows
 from .scenes import HELD_OUT_SEED, render
