@@ -128,3 +128,4 @@ def test_working_session_in_real_krita(tmp_path: Path, backend_process) -> None:
     assert "No document open" in res["all_closed_reason"]
     assert res["reopen_model"] and res["reopen_entries"] == res["reopen_rows"] == 3
     assert res["reopen_back_moved"] and res["reopen_draw_added"]
+    assert res["backend_dialog"]  # opens by a click, CURVE keys collapsed

@@ -16,7 +16,6 @@ from PyQt5.QtCore import Qt, QTimer
 from PyQt5.QtGui import QIcon, QImage
 from PyQt5.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -31,10 +30,10 @@ from PyQt5.QtWidgets import (
 from .. import app as app_module
 from ..model.connection import ConnectionState
 from ..model.labels import install_kpl
-from ..model.templates import Template, foreign_fraction
+from ..model.templates import Template
 from ..settings import user_data_dir
-from .history import THUMB, HistoryWidget
-from .images import bgra_fitted, bgra_from_qimage, qimage_from_bgra
+from .history import THUMB, HistoryTab
+from .images import bgra_fitted, qimage_from_bgra
 from .palette import PaletteWidget
 from .settings_dialog import SettingsDialog
 from .templates import TemplatesWidget
@@ -191,11 +190,13 @@ class PaintboardDocker(DockWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self._paint_tab(), "Paint")
         self.templates = TemplatesWidget(self.templates_dir, self._apply_template,
-                                         self._save_template, self._import_template,
+                                         self._save_template, self._on_status,
                                          save_icon=krita_icon("document-save"),
                                          import_icon=krita_icon("document-import"))
         self.tabs.addTab(self.templates, "Templates")
-        self.tabs.addTab(self._history_tab(), "History")
+        self.history = HistoryTab(lambda i: self._call("jump", i),
+                                  lambda: self._call("drop_oldest"), krita_icon("visible"))
+        self.tabs.addTab(self.history, "History")
         w.addWidget(self.tabs, 1)
         self.setWidget(body)
 
@@ -220,26 +221,6 @@ class PaintboardDocker(DockWidget):
             row.addWidget(b)
         t.addLayout(row)
         t.addStretch(1)
-        return tab
-
-    def _history_tab(self) -> QWidget:
-        tab = QWidget()
-        t = QVBoxLayout(tab)
-        t.setContentsMargins(0, 2, 0, 0)
-        t.setSpacing(2)
-        self.history = HistoryWidget(lambda i: self._call("jump", i), krita_icon("visible"))
-        t.addWidget(self.history, 1)
-        row = QHBoxLayout()
-        self.count = QLabel()
-        self.count.setWordWrap(True)
-        self.count.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
-        self.drop_btn = QPushButton("Drop oldest")
-        self.drop_btn.setToolTip("Remove the oldest result layers down to the history limit "
-                                 "(Backend… ▸ History limit); the shown one stays. Undoable.")
-        self.drop_btn.clicked.connect(lambda: self._call("drop_oldest"))
-        row.addWidget(self.count, 1)
-        row.addWidget(self.drop_btn)
-        t.addLayout(row)
         return tab
 
     # -- model binding -------------------------------------------------------------------------
@@ -334,15 +315,8 @@ class PaintboardDocker(DockWidget):
         model = self._model
         thumb = (lambda uid: model.thumbnail(uid, THUMB.width(), THUMB.height())) \
             if model else (lambda uid: None)
-        self.history.show_model(model, thumb)
-        count = len(model.history.entries) if model else 0
+        count = self.history.show_model(model, thumb)
         self.tabs.setTabText(2, f"History ({count})" if count else "History")
-        limit = model.history_limit() if model else 0
-        over = model.over_limit() if model else 0
-        self.count.setText(f"{count} results · limit {limit}" + (
-            f": {over} over, each a full-size layer" if over else ""))
-        self.count.setStyleSheet("color: #d29922;" if over else "")
-        self.drop_btn.setVisible(over > 0)
 
     # -- actions -------------------------------------------------------------------------------
     def open_settings(self) -> SettingsDialog:
@@ -402,23 +376,6 @@ class PaintboardDocker(DockWidget):
         qimage_from_bgra(data, width, height).save(str(target))
         self.templates.reload()
         self._on_status(f"Saved {target.name}", False)
-
-    def _import_template(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import label image", "", "Images (*.png)")
-        if not path:
-            return
-        img = QImage(path)
-        if img.isNull():
-            self._on_status(f"Cannot read {path}", True)
-            return
-        small = bgra_from_qimage(img, min(img.width(), 256), min(img.height(), 256))
-        bad = foreign_fraction(small)
-        if bad > 0.05:
-            self._on_status(f"{bad:.0%} of that image is not in the label palette; "
-                            "it would snap to the nearest classes", True)
-        self.templates_dir.mkdir(parents=True, exist_ok=True)
-        img.save(str(self.templates_dir / (Path(path).stem + ".png")))
-        self.templates.reload()
 
     def _toggle_local(self, on: bool) -> None:
         model = self._model_or_create(False)
