@@ -48,6 +48,7 @@ from paintboard_installer import (  # noqa: E402
 )
 from paintboard_installer.report import FAIL, OK, SKIP, Report  # noqa: E402
 
+SMOKE_PICTURE = "out.png"  # examples/out.png: the installer's first picture
 REPO = HERE.parent
 
 
@@ -416,9 +417,10 @@ def step_smoke(ctx: Context) -> None:
     if weights is None:
         ctx.report.warn(f"{ctx.weights} is missing: the backend will use its default")
     print("==> smoke generation (paintboard generate examples/labels.png)", flush=True)
-    with tempfile.TemporaryDirectory(prefix="paintboard-smoke-") as tmp:
-        ok, detail = backend.smoke_generate(ctx.python, REPO, Path(tmp) / "smoke.png", weights)
-        ctx.report.add("smoke generation", OK if ok else FAIL, detail.replace(tmp, "<tmp>"))
+    # Kept where the README points (examples/out.png, git-ignored), so the user can open it.
+    out = REPO / "examples" / SMOKE_PICTURE
+    ok, detail = backend.smoke_generate(ctx.python, REPO, out, weights)
+    ctx.report.add("smoke generation", OK if ok else FAIL, detail)
     print("==> protocol smoke (serve on a free loopback port, ping + generate)", flush=True)
     res = backend.smoke_protocol(ctx.python, weights)
     if res.get("ok"):

@@ -21,6 +21,9 @@ from paintboard_krita import settings as plugin_settings  # noqa: E402, F401
 
 PLUGIN_NAME = "paintboard_krita"
 DESKTOP_FILE = "paintboard.desktop"
+# Krita reads actions (default shortcuts) from the ``actions`` folder beside ``pykrita``.
+ACTION_FILE = f"{PLUGIN_NAME}.action"
+ACTIONS_DIR = "actions"
 KRITARC_KEY = f"enable_{PLUGIN_NAME}"
 SETTINGS_FILE = "settings.json"
 VENDOR_DIR = "vendor"

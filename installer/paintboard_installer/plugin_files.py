@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from . import DESKTOP_FILE, PLUGIN_NAME, SETTINGS_FILE, VENDOR_DIR
+from . import ACTION_FILE, ACTIONS_DIR, DESKTOP_FILE, PLUGIN_NAME, SETTINGS_FILE, VENDOR_DIR
 
 # Files that live in the installed package but are not part of the plugin source.
 LOCAL_STATE = (SETTINGS_FILE, VENDOR_DIR)
@@ -38,6 +38,13 @@ def _source_files(package: Path) -> Iterator[Path]:
         yield rel
 
 
+def action_file(plugin_root: Path) -> Path:
+    """The .action file: beside the package in the source tree, in ``actions/`` when installed
+    (``plugin_root`` is then Krita's ``pykrita`` folder)."""
+    source = plugin_root / ACTION_FILE
+    return source if source.is_file() else plugin_root.parent / ACTIONS_DIR / ACTION_FILE
+
+
 def tree_hash(plugin_root: Path) -> str | None:
     """sha256 over the desktop file and the package's files (content, symlinks followed).
 
@@ -51,6 +58,9 @@ def tree_hash(plugin_root: Path) -> str | None:
     digest = hashlib.sha256()
     if desktop.is_file():
         digest.update(b"desktop\0" + desktop.read_bytes())
+    action = action_file(plugin_root)
+    if action.is_file():
+        digest.update(b"action\0" + action.read_bytes())
     for rel in _source_files(package):
         digest.update(rel.as_posix().encode() + b"\0")
         digest.update(hashlib.sha256((package / rel).read_bytes()).digest())
@@ -104,6 +114,7 @@ def install_copy(plugin_src: Path, pykrita: Path) -> None:
         _remove(staging)
         raise
     _copy_file_atomic(plugin_src / DESKTOP_FILE, pykrita / DESKTOP_FILE)
+    _copy_file_atomic(plugin_src / ACTION_FILE, action_file(pykrita))
 
 
 def _copy_file_atomic(src: Path, dst: Path) -> None:
@@ -116,9 +127,10 @@ def _copy_file_atomic(src: Path, dst: Path) -> None:
 def install_link(plugin_src: Path, pykrita: Path) -> None:
     """Developer install: pykrita entries are symlinks into the checkout, edits show at once."""
     pykrita.mkdir(parents=True, exist_ok=True)
-    for name in (PLUGIN_NAME, DESKTOP_FILE):
-        dst = pykrita / name
-        src = (plugin_src / name).resolve() if name == DESKTOP_FILE else plugin_src / name
+    (pykrita.parent / ACTIONS_DIR).mkdir(exist_ok=True)
+    for name, dst in ((PLUGIN_NAME, pykrita / PLUGIN_NAME), (DESKTOP_FILE, pykrita / DESKTOP_FILE),
+                      (ACTION_FILE, pykrita.parent / ACTIONS_DIR / ACTION_FILE)):
+        src = plugin_src / name if name == PLUGIN_NAME else (plugin_src / name).resolve()
         if dst.is_symlink() and Path(os.readlink(dst)) == src.absolute():
             continue
         _remove(dst)
@@ -126,10 +138,10 @@ def install_link(plugin_src: Path, pykrita: Path) -> None:
 
 
 def uninstall(pykrita: Path) -> list[Path]:
-    """Remove the desktop file and the package (vendor/ and settings.json with it)."""
+    """Remove the desktop and action files and the package (vendor/ and settings.json too)."""
     removed = []
-    for name in (DESKTOP_FILE, PLUGIN_NAME):
-        path = pykrita / name
+    for path in (pykrita / DESKTOP_FILE, pykrita / PLUGIN_NAME,
+                 pykrita.parent / ACTIONS_DIR / ACTION_FILE):
         if path.exists() or path.is_symlink():
             _remove(path)
             removed.append(path)

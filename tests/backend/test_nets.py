@@ -147,3 +147,42 @@ def test_channels_last_matches_contiguous():
         net.to(memory_format=torch.channels_last)
         fast = net(latent, labels, maps.contiguous(memory_format=torch.channels_last))
     assert torch.allclose(ref, fast, atol=1e-5)
+
+
+def test_pixel_noise_starts_as_a_no_op_and_then_adds_seeded_texture() -> None:
+    from paintboard.nets.generator import pixel_noise
+
+    cfg = dataclasses.replace(PRESETS["tiny"], pixel_noise=True, upsample="bilinear")
+    torch.manual_seed(0)
+    g = Generator(cfg).eval()
+    lab = torch.ones(1, 40, 24, dtype=torch.long)
+    maps = torch.zeros(1, cfg.map_nc, 40, 24)
+    lat = torch.zeros(1, cfg.latent_dim)
+    px = pixel_noise(3, 1, 40, 24, "cpu")
+    assert torch.equal(px, pixel_noise(3, 1, 40, 24, "cpu"))  # seeded
+    with torch.no_grad():
+        plain = g(lat, lab, maps)
+        assert torch.equal(plain, g(lat, lab, maps, pixels=px))  # zero-initialised scales
+        for p in g.noise_scale:
+            p.fill_(0.5)
+        a, b = (
+            g(lat, lab, maps, pixels=px),
+            g(lat, lab, maps, pixels=pixel_noise(4, 1, 40, 24, "cpu")),
+        )
+    assert a.shape == plain.shape == (1, 3, 40, 24)
+    assert not torch.equal(a, plain) and not torch.equal(a, b)
+
+
+def test_nearest_and_bilinear_doubling_differ_with_the_same_weights() -> None:
+    near = PRESETS["tiny"]
+    torch.manual_seed(0)
+    g = Generator(near).eval()
+    lab = torch.randint(0, 16, (1, 32, 32))
+    maps, lat = torch.zeros(1, near.map_nc, 32, 32), torch.randn(1, near.latent_dim)
+    with torch.no_grad():
+        a = g(lat, lab, maps)
+        g.cfg = dataclasses.replace(near, upsample="bilinear")
+        b = g(lat, lab, maps)
+    assert not torch.equal(a, b)
+    with pytest.raises(ValueError, match="upsample"):
+        dataclasses.replace(near, upsample="cubic")

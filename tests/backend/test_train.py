@@ -305,3 +305,75 @@ def test_ddp_two_cpu_processes_on_gloo(synth_dir: Path, tmp_path: Path) -> None:
     assert res.stdout.count('"steps_this_session"') == 1  # only rank 0 reports and writes
     card = json.loads((run / "weights" / "tiny.json").read_text())
     assert card["training"]["processes"] == 2
+
+
+# ------------------------------------------------------------------ shapes, moods, fine-tuning
+def test_each_batch_has_one_of_the_configured_shapes(synth_dir: Path, tmp_path: Path) -> None:
+    shapes = ((32, 32), (16, 48), (48, 16))
+    tr = Trainer(
+        tiny_cfg(synth_dir, shapes=[list(s) for s in shapes], batch_size=2, steps=6),
+        tmp_path / "run",
+        progress=False,
+    )
+    seen = []
+    for _, batch in zip(range(6), tr._batches(), strict=False):
+        assert batch["image"].shape[0] == 2
+        seen.append(tuple(batch["image"].shape[2:]))
+        assert tuple(batch["labels"].shape[1:]) == seen[-1] == tuple(batch["maps"].shape[2:])
+    assert set(seen) <= set(shapes) and len(set(seen)) > 1
+
+
+def test_config_rejects_bad_shapes() -> None:
+    with pytest.raises(ValueError, match="shapes"):
+        load_config(None, ["shapes=[[8, 64]]"])
+    with pytest.raises(ValueError, match="shapes"):
+        load_config(None, ["shapes=[64]"])
+    assert load_config(None, ["shapes=[[64, 128]]"]).shapes == ((64, 128),)
+
+
+def test_mood_rate_fills_the_stroke_free_regions_with_the_scenes_own_colours(
+    synth_dir: Path,
+) -> None:
+    from paintboard import moods
+    from paintboard.data import FolderDataset
+
+    ds = FolderDataset(synth_dir, 32, mood_rate=1.0, hints=False, seed=3)
+    item = ds[0]
+    rgb, index = ds.crop(0, np.random.default_rng([3, 0, 0]))
+    means = moods.class_means(rgb, index, 16)
+    filled = item["maps"][4].numpy()
+    assert np.allclose(filled[np.isfinite(means[index]).all(-1)], features.MOOD_WEIGHT)
+    cls = int(np.flatnonzero(np.isfinite(means).all(1))[0])
+    where = index == cls
+    np.testing.assert_allclose(item["maps"][5:8].numpy()[:, where].T[0], means[cls], atol=1e-6)
+    assert not FolderDataset(synth_dir, 32, mood_rate=0.0, hints=False)[0]["maps"].any()
+
+
+def test_init_from_loads_an_older_model_and_refuses_a_different_one(
+    synth_dir: Path, tmp_path: Path
+) -> None:
+    from paintboard.train.checkpoint import save_checkpoint
+
+    old = Trainer(tiny_cfg(synth_dir, steps=1, model_overrides={"stats": "batch"}), tmp_path / "o")
+    old.train()
+    src = latest_checkpoint(tmp_path / "o" / "checkpoints").with_suffix(".safetensors")
+    new = Trainer(
+        tiny_cfg(
+            synth_dir,
+            init_from=str(src),
+            model_overrides={"stats": "instance", "pixel_noise": True, "upsample": "bilinear"},
+        ),
+        tmp_path / "n",
+        progress=False,
+    )
+    for name, p in old.netG.named_parameters():
+        assert torch.equal(p, new.netG.state_dict()[name]), name
+    assert all(not p.any() for p in new.netG.noise_scale)  # new and a no-op at first
+    new.train()  # and it trains
+    wide = Trainer(tiny_cfg(synth_dir, steps=1, model_overrides={"ngf": 16}), tmp_path / "w")
+    save_checkpoint(tmp_path / "wck", 1, wide._modules(), {"step": 1})
+    with pytest.raises(ValueError, match="do not fit"):
+        Trainer(
+            tiny_cfg(synth_dir, init_from=str(tmp_path / "wck" / "step_00000001.safetensors")),
+            tmp_path / "x",
+        )

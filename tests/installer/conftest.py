@@ -34,6 +34,7 @@ def fake_plugin(tmp_path: Path) -> Path:
         "[Desktop Entry]\nType=Service\nServiceTypes=Krita/PythonPlugin\n"
         "X-KDE-Library=paintboard_krita\nName=Paintboard\n"
     )
+    (plugin / "paintboard_krita.action").write_text("<ActionCollection/>\n")
     (pkg / "__init__.py").write_text("# fake plugin\n")
     (pkg / "ui" / "docker.py").write_text("DOCKER = 1\n")
     (pkg / "protocol.py").symlink_to(Path("..", "..", "backend", "paintboard", "protocol.py"))

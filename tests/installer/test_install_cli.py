@@ -208,6 +208,10 @@ def test_full_install_creates_venv_and_smokes(home_env, tmp_path) -> None:
     )
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     assert "✓ protocol smoke" in res.stdout
+    # The picture the README promises stays where the installer says it is.
+    picture = REPO / "examples" / "out.png"
+    assert f"✓ smoke generation: wrote {picture}" in res.stdout
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert run(home_env, "--check", *args).returncode == 0
     assert run(home_env, "--uninstall", "--purge", *args).returncode == 0
     assert not venv.exists()

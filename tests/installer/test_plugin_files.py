@@ -18,6 +18,9 @@ def test_copy_dereferences_symlinks_and_skips_caches(fake_plugin: Path, tmp_path
     assert installed.is_file() and not installed.is_symlink()
     assert installed.read_text() == PROTOCOL_TEXT
     assert (pykrita / "paintboard.desktop").read_text().startswith("[Desktop Entry]")
+    # Krita reads default shortcuts only from the actions/ folder beside pykrita.
+    action = tmp_path / "actions" / "paintboard_krita.action"
+    assert action.read_text() == "<ActionCollection/>\n"
     assert not (pykrita / "paintboard_krita" / "__pycache__").exists()
     assert plugin_files.tree_hash(pykrita) == plugin_files.tree_hash(fake_plugin)
     assert not list(pykrita.glob(".paintboard_krita.*"))  # staging folders cleaned up
@@ -56,10 +59,12 @@ def test_dev_link_and_uninstall(fake_plugin: Path, tmp_path: Path) -> None:
     plugin_files.install_link(fake_plugin, pykrita)
     assert plugin_files.is_dev_link(pykrita)
     assert (pykrita / "paintboard_krita" / "protocol.py").read_text() == PROTOCOL_TEXT
+    action = tmp_path / "actions" / "paintboard_krita.action"
+    assert action.is_symlink() and action.read_text() == "<ActionCollection/>\n"
     plugin_files.install_link(fake_plugin, pykrita)  # idempotent
     removed = plugin_files.uninstall(pykrita)
-    assert len(removed) == 2
-    assert not any(pykrita.iterdir())
+    assert len(removed) == 3
+    assert not any(pykrita.iterdir()) and not action.exists()
     assert (fake_plugin / "paintboard_krita" / "__init__.py").exists()  # source untouched
 
 

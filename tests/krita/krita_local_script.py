@@ -13,7 +13,7 @@ import time
 import traceback
 from pathlib import Path
 
-from krita_script import _pump, _setting, _stroke_layer_bytes
+from krita_script import _pump, _setting, stroke_layer_bytes
 
 W, H = 160, 120
 
@@ -53,7 +53,7 @@ def run_local(out: Path, endpoint: str, res: dict) -> None:
     pdoc = pd.PaintboardDocument(doc)
     pdoc.ensure_layers()
     pdoc.set_labels(BUILTIN[0].render(W, H))
-    pdoc.node(pdoc.meta["layers"][pd.STROKES]).setPixelData(_stroke_layer_bytes(), 0, 0, W, H)
+    pdoc.node(pdoc.meta["layers"][pd.STROKES]).setPixelData(stroke_layer_bytes(), 0, 0, W, H)
     conn = Connection(endpoint)
     conn.connect()
     res["connected"] = _pump(lambda: conn.is_connected, 120, conn)
@@ -141,11 +141,115 @@ def run_local(out: Path, endpoint: str, res: dict) -> None:
     conn.close()
 
 
+def run_reduced(endpoint: str, res: dict) -> None:
+    """A document bigger than the working size: layers travel reduced, the result comes back
+    small, and only the redrawn rectangle is upscaled (compose.upscale_region)."""
+    import random
+
+    from krita import Krita, Selection
+    from paintboard_krita import compose, reduce
+    from paintboard_krita import document as pd
+    from paintboard_krita.model.connection import Connection
+    from paintboard_krita.model.jobs import DocumentModel
+    from paintboard_krita.model.templates import BUILTIN
+
+    rnd = random.Random(3)
+    small = b"".join(bytes((rnd.randrange(256), rnd.randrange(256), rnd.randrange(256), 255))
+                     for _ in range(50 * 40))  # results are opaque
+    whole = reduce.upscale(small, 50, 40, 640, 480)
+    diffs = []
+    for rect in ((0, 0, 640, 480), (100, 50, 200, 120), (613, 401, 27, 79)):
+        part = compose.upscale_region(small, 50, 40, 640, 480, rect)
+        ref = compose.crop(whole, 640, rect)
+        diffs.append(max(abs(a - b) for a, b in zip(part, ref)))  # noqa: B905
+    res["upscale_region_max_diff"] = diffs
+    # a soft mask on the reduced grid → document pixels: 255 stays 255, 0 stays 0, no stripes
+    mask = bytes([0] * 10 + [128] * 5 + [255] * 30 + [128] * 5 + [0] * 10) * 20
+    (_, _, mw, mh), big = reduce.scale_mask((5, 5, 60, 20), mask, 100, 80, 333, 266)
+    res["scale_mask_rows"] = [list(big[j * mw:(j + 1) * mw]) for j in (0, mh // 2, mh - 1)]
+
+    bw, bh = 640, 480
+    doc = Krita.instance().createDocument(bw, bh, "paintboard-reduced", "RGBA", "U8", "", 72.0)
+    pdoc = pd.PaintboardDocument(doc)
+    pdoc.ensure_layers()
+    pdoc.set_labels(BUILTIN[0].render(bw, bh))
+    conn = Connection(endpoint)
+    conn.connect()
+    _pump(lambda: conn.is_connected, 120, conn)
+    model = DocumentModel(pdoc, conn, _setting)
+    model.draw(seed=5)
+    _pump(lambda: len(model.history.entries) >= 1, 180, conn)
+    sel = Selection()
+    sel.select(200, 100, 240, 200, 255)
+    doc.setSelection(sel)
+    model.variation()
+    _pump(lambda: len(model.history.entries) >= 2, 180, conn)
+    a, b = (bytes(pdoc.node(e.layer_id).pixelData(0, 0, bw, bh))
+            for e in model.history.entries[:2])
+    inside = [(x, y) for y in range(100, 300) for x in range(200, 440)]
+    res["reduced_sent"] = list(model.working_size() for _ in range(1))
+    res["reduced_outside_same"] = all(
+        a[(y * bw) * 4:(y * bw + 200) * 4] == b[(y * bw) * 4:(y * bw + 200) * 4]
+        and a[(y * bw + 440) * 4:(y * bw + bw) * 4] == b[(y * bw + 440) * 4:(y * bw + bw) * 4]
+        for y in range(bh)) and all(a[y * bw * 4:(y + 1) * bw * 4] == b[y * bw * 4:(y + 1) * bw * 4]
+                                    for y in list(range(100)) + list(range(300, bh)))
+    res["reduced_inside_changed"] = any(a[(y * bw + x) * 4:(y * bw + x) * 4 + 3]
+                                        != b[(y * bw + x) * 4:(y * bw + x) * 4 + 3]
+                                        for x, y in inside[::97])
+    res["reduced_entries"] = [e.base for e in model.history.entries]
+    conn.close()
+    doc.close()
+
+
+def run_live(endpoint: str, res: dict) -> None:
+    """Live mode: after the first live picture, painting a few label pixels redraws only
+    around them (the live layer keeps its other pixels byte for byte)."""
+    from krita import Krita
+    from paintboard_krita import document as pd
+    from paintboard_krita.model.connection import Connection
+    from paintboard_krita.model.jobs import DocumentModel
+    from paintboard_krita.model.templates import BUILTIN
+
+    doc = Krita.instance().createDocument(W, H, "paintboard-live", "RGBA", "U8", "", 72.0)
+    pdoc = pd.PaintboardDocument(doc)
+    pdoc.ensure_layers()
+    pdoc.set_labels(BUILTIN[0].render(W, H))
+    conn = Connection(endpoint)
+    conn.connect()
+    _pump(lambda: conn.is_connected, 120, conn)
+    now = [0.0]
+    model = DocumentModel(pdoc, conn, _setting, clock=lambda: now[0])
+    model.set_live(True)
+    model.tick()
+    _pump(lambda: model.live_result is not None, 180, conn)
+    live = pdoc.node(pdoc.live_layer_id())
+    before = bytes(live.pixelData(0, 0, W, H))
+    first = model.live_result
+    pdoc.set_labels(_paint(pdoc.read_inputs().labels, EDIT, GRASS_BGRA))
+    now[0] += 10.0
+    model.tick()
+    _pump(lambda: model.live_result is not first, 180, conn)
+    after = bytes(pdoc.node(pdoc.live_layer_id()).pixelData(0, 0, W, H))
+    ex, ey, ew, eh = EDIT
+    far = [(x, y) for y in range(H) for x in range(W)
+           if not (ex - 40 <= x < ex + ew + 40 and ey - 40 <= y < ey + eh + 40)]
+    res["live_far_same"] = all(before[(y * W + x) * 4:(y * W + x) * 4 + 4]
+                               == after[(y * W + x) * 4:(y * W + x) * 4 + 4] for x, y in far)
+    res["live_edit_changed"] = before[(ey * W + ex) * 4:((ey + eh) * W) * 4] != \
+        after[(ey * W + ex) * 4:((ey + eh) * W) * 4]
+    res["live_status"] = model.status
+    model.set_live(False)
+    conn.close()
+    doc.close()
+
+
 def run(*_args) -> None:
     out = Path(os.environ["PB_OUT"])
     res: dict = {"ok": False}
     try:
         run_local(out, os.environ["PB_ENDPOINT"], res)
+        run_reduced(os.environ["PB_ENDPOINT"], res)
+        run_live(os.environ["PB_ENDPOINT"], res)
         res["ok"] = True
     except Exception:
         res["error"] = traceback.format_exc()

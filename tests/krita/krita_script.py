@@ -39,7 +39,7 @@ def _setting(key: str):
     return overrides.get(key, BY_KEY[key].default)
 
 
-def _stroke_layer_bytes() -> bytes:
+def stroke_layer_bytes() -> bytes:
     """An orange dab (BGRA) in the sky and a turquoise one in the lake."""
     rows = []
     for y in range(H):
@@ -68,7 +68,7 @@ def phase_generate(out: Path, endpoint: str, res: dict) -> None:
     pdoc.set_labels(BUILTIN[0].render(W, H))
     doc.nodeByName  # noqa: B018 - API present
     strokes = pdoc.node(pdoc.meta["layers"][pd.STROKES])
-    strokes.setPixelData(_stroke_layer_bytes(), 0, 0, W, H)
+    strokes.setPixelData(stroke_layer_bytes(), 0, 0, W, H)
     inputs = pdoc.read_inputs()
     (out / "labels.bgra").write_bytes(inputs.labels)
     (out / "strokes.bgra").write_bytes(inputs.strokes)
@@ -78,6 +78,15 @@ def phase_generate(out: Path, endpoint: str, res: dict) -> None:
     conn.connect()
     res["connected"] = _pump(lambda: conn.is_connected, 120, conn)
     res["conn_reason"] = conn.reason
+    sent: list[bytes] = []  # the strokes buffer of each generate, as it leaves the plugin
+    request = conn.request
+
+    def spy(op, fields=None, buffers=None, **kwargs):
+        if op == "generate" and buffers:
+            sent.append(bytes(buffers[1]))
+        return request(op, fields, buffers, **kwargs)
+
+    conn.request = spy
     model = DocumentModel(pdoc, conn, _setting)
     statuses: list = []
     model.status_changed.connect(lambda t, e: statuses.append([t, e]))
@@ -86,6 +95,8 @@ def phase_generate(out: Path, endpoint: str, res: dict) -> None:
     model.draw(seed=SEED_B)
     _pump(lambda: len(model.history.entries) >= 2 or any(e for _, e in statuses), 180, conn)
     res["statuses"] = statuses
+    if sent:
+        (out / "sent_strokes.bgra").write_bytes(sent[0])
     entries = model.history.entries
     res["entries"] = [e.to_dict() for e in entries]
     if len(entries) < 2:
@@ -153,7 +164,6 @@ def phase_kill(out: Path, endpoint: str, res: dict) -> None:
     statuses: list = []
     model.status_changed.connect(lambda t, e: statuses.append([t, e]))
     model.draw(seed=1)
-    longest = 0.0
 
     def done() -> bool:
         return conn.state is ConnectionState.error and any(e for _, e in statuses[1:])
@@ -162,15 +172,12 @@ def phase_kill(out: Path, endpoint: str, res: dict) -> None:
 
     end = time.monotonic() + 30
     while time.monotonic() < end and not done():
-        t0 = time.monotonic()
         conn.poll()
         QCoreApplication.processEvents()
-        longest = max(longest, time.monotonic() - t0)
         time.sleep(0.01)
     res["state"] = conn.state.value
     res["reason"] = conn.reason
     res["statuses"] = statuses
-    res["longest_poll_s"] = longest
     res["entries"] = len(model.history.entries)
     conn.close()
     doc.close()

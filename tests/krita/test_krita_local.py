@@ -15,6 +15,10 @@ import numpy as np
 import pytest
 from krita_helpers import ROOT, fake_backend_argv, real_backend_argv, run_kritarunner
 
+sys.path.insert(0, str(ROOT / "backend"))
+from paintboard.evaluation.seam import dilate as _dilate  # noqa: E402
+from paintboard.evaluation.seam import seam_ratio  # noqa: E402
+
 pytestmark = pytest.mark.krita
 
 W, H = 160, 120
@@ -29,29 +33,6 @@ def _mask(path: Path) -> np.ndarray:
     return np.frombuffer(path.read_bytes(), np.uint8).reshape(H, W)
 
 
-def _dilate(m: np.ndarray, n: int) -> np.ndarray:
-    out = m.copy()
-    for _ in range(n):
-        p = np.pad(out, 1)
-        out = (p[1:-1, 1:-1] | p[:-2, 1:-1] | p[2:, 1:-1] | p[1:-1, :-2] | p[1:-1, 2:]
-               | p[:-2, :-2] | p[:-2, 2:] | p[2:, :-2] | p[2:, 2:])
-    return out
-
-
-def seam_ratio(img: np.ndarray, alpha: np.ndarray, band: int = 6) -> float:
-    """Mean gradient magnitude on the soft border (alpha strictly between 0 and 255, plus the
-    pixels just outside it) over that of the ``band`` px just inside and just outside."""
-    lum = img[..., :3].astype(np.float64).mean(axis=2)
-    gy, gx = np.gradient(lum)
-    mag = np.hypot(gx, gy)
-    inside, outside = alpha == 255, alpha == 0
-    soft = ~inside & ~outside
-    border = soft | (_dilate(soft, 1) & outside)
-    near_in = inside & _dilate(soft, band) & ~border
-    near_out = outside & _dilate(soft | border, band) & ~border
-    return float(mag[border].mean() / mag[near_in | near_out].mean())
-
-
 def _check_common(res: dict, out: Path) -> dict:
     assert res["connected"], res
     assert res["nothing_rid"] is None and res["entries_after_nothing"] == 1
@@ -59,7 +40,9 @@ def _check_common(res: dict, out: Path) -> dict:
     assert res["sel_drawn"] and res["auto_drawn"], res["statuses"]
     e1, e2, e3 = res["entries"]
     assert (e2["base"], e3["base"]) == (1, 2)  # both drawn as local edits
-    assert e3["seed"] == e2["seed"]  # auto-local keeps the seed of the result it edits
+    # auto-local continues with the seed that drew the edit's surroundings: the edit lies outside
+    # the selection, so that is #1's seed even where #2 redrew the selection with another
+    assert e3["seed"] == e1["seed"]
     r1, r2, r3 = (_img(out / f"r{i}.bgra") for i in (1, 2, 3))
     lake = _mask(out / "sel.mask")
     # with a selection: outside it the new layer is the previous result, byte for byte
@@ -75,6 +58,16 @@ def _check_common(res: dict, out: Path) -> dict:
     assert res["saved"] and res["reopen_entries"] == res["entries"]
     assert res["reopen_nothing_rid"] is None and "Nothing changed" in res["reopen_status"][0]
     assert res["reopen_vis_back"] == [False, True, False] and res["reopen_r3_same"]
+    # a 640×480 page drawn at working size 256: the reduced result, upscaled only where redrawn
+    assert max(res["upscale_region_max_diff"]) <= 4, res["upscale_region_max_diff"]  # rounding
+    assert res["reduced_entries"] == [0, 1] and res["reduced_outside_same"]
+    # live mode: painting a few label pixels redraws only around them (the fake's picture is
+    # per pixel, so only the real backend's run could notice a whole-picture live update)
+    assert res["live_far_same"] and res["live_edit_changed"], res["live_status"]
+    for row in res["scale_mask_rows"]:  # one mask row: 0 … ramp … 255 … ramp … 0, smooth
+        assert row[0] == 0 and row[len(row) // 2] == 255 and row[-1] == 0
+        half = row[:len(row) // 2]
+        assert half == sorted(half), row
     return {"r1": r1, "r2": r2, "r3": r3, "lake": lake, "changed": changed}
 
 
@@ -86,8 +79,10 @@ def test_local_redraw_against_fake_backend(tmp_path: Path, backend_process) -> N
     res = run_kritarunner(tmp_path, endpoint, "local", {"PB_EDIT_LAKE": "1"},
                           script="krita_local_script")
     d = _check_common(res, tmp_path)
-    new = np.frombuffer(fake_image((tmp_path / "labels2.bgra").read_bytes()),
-                        np.uint8).reshape(H, W, 4)
+    from krita_script import stroke_layer_bytes
+
+    new = np.frombuffer(fake_image((tmp_path / "labels2.bgra").read_bytes(),
+                                   stroke_layer_bytes()), np.uint8).reshape(H, W, 4)
     x, y, w, h = res["alpha"]
     alpha = np.zeros((H, W), np.uint8)
     alpha[y:y + h, x:x + w] = np.frombuffer((tmp_path / "alpha.mask").read_bytes(),
@@ -112,5 +107,8 @@ def test_local_redraw_seam_against_real_backend(tmp_path: Path, backend_process)
     alpha[y:y + h, x:x + w] = np.frombuffer((tmp_path / "alpha.mask").read_bytes(),
                                             np.uint8).reshape(h, w)
     sel = d["lake"] > 0
+    assert res["reduced_inside_changed"]  # Variation in a selection of a reduced page
+    e1, e2, _ = res["entries"]
+    assert e2["seed"] != e1["seed"] and e2["seeds"]  # a patchwork of two seeds
     assert not (d["r2"][sel] == d["r1"][sel]).all()  # Variation: a new picture inside ...
     assert seam_ratio(d["r2"], alpha) <= 1.2  # ... with no step at the rectangle's border

@@ -1,9 +1,9 @@
 """A scriptable stand-in for the Paintboard backend: a pyzmq ROUTER that answers, hangs or dies.
 
-It speaks the real protocol module. Its "generated image" is a cheap, exact function of the
-labels buffer (bytes.translate, C speed), so tests can check that the plugin put exactly the
-reply's pixels into the layer. Run as a script for a separate process:
-``python fake_backend.py --port N [--mode answer|hang]``.
+It speaks the real protocol module. Its "generated image" is a cheap, exact function of both
+buffers (the labels translated, XOR the strokes; C speed), so tests can check that the plugin
+sent exactly the layers' pixels and put exactly the reply's pixels into the layer. Run as a
+script for a separate process: ``python fake_backend.py --port N [--mode answer|hang]``.
 """
 
 from __future__ import annotations
@@ -21,8 +21,15 @@ from paintboard import palette, protocol  # noqa: E402
 TABLE = bytes((v ^ 0x5A) for v in range(256))
 
 
-def fake_image(labels: bytes) -> bytes:
-    return labels.translate(TABLE)
+def fake_image(labels: bytes, strokes: bytes | None = None) -> bytes:
+    """Depends on every byte of both inputs: empty or wrong strokes give another picture."""
+    image = labels.translate(TABLE)
+    if not strokes:
+        return image
+    if len(strokes) != len(labels):
+        raise ValueError("labels and strokes differ in size")
+    mixed = int.from_bytes(image, "little") ^ int.from_bytes(strokes, "little")
+    return mixed.to_bytes(len(image), "little")
 
 
 class FakeBackend:
@@ -63,7 +70,7 @@ class FakeBackend:
             return protocol.encode(protocol.ok_reply(
                 header, width=f["width"], height=f["height"], format=f["out_format"],
                 seed=f["seed"], model="fake", timings={"generate": 0.001}),
-                [fake_image(frames[1])])
+                [fake_image(frames[1], frames[2] if len(frames) > 2 else None)])
         return protocol.encode(protocol.ok_reply(header))
 
     def serve_forever(self) -> None:

@@ -61,6 +61,11 @@ class Node:
         child._parent = None
         return True
 
+    def remove(self) -> bool:
+        if self._parent is not None:
+            self._parent.removeChildNode(self)
+        return True
+
     def visible(self) -> bool:
         return self._visible
 
@@ -113,8 +118,8 @@ class Document:
     def colorDepth(self) -> str:  # noqa: N802
         return self._depth
 
-    def rootNode(self) -> Node:  # noqa: N802
-        return self._root
+    def rootNode(self) -> Node | None:  # noqa: N802
+        return None if self.closed else self._root  # like Krita: a closed document has none
 
     def createNode(self, name: str, kind: str) -> Node:  # noqa: N802
         return Node(self, name, kind)

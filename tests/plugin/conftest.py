@@ -41,3 +41,40 @@ def fake_backend():
     yield make
     for b in backends:
         b.crash()
+
+
+@pytest.fixture
+def blocking_calls(monkeypatch):
+    """Every zmq call that could wait (no NOBLOCK, or a poll with a timeout) is listed.
+
+    Only the test's (the UI's) thread counts; a fake backend serves from its own thread.
+    Why not time each poll: a wall-clock limit fails on a busy machine and passes a blocking
+    call that happens to be quick. What keeps the UI thread free is that no call can wait.
+    """
+    import threading
+
+    import zmq
+
+    calls: list[str] = []
+    main = threading.main_thread()
+
+    def flagged(name: str, orig, index: int):
+        def wrapper(self, *args, **kwargs):
+            flags = kwargs.get("flags", args[index] if len(args) > index else 0)
+            if threading.current_thread() is main and not flags & zmq.NOBLOCK:
+                calls.append(name)
+            return orig(self, *args, **kwargs)
+        return wrapper
+
+    def timed(name: str, orig):
+        def wrapper(self, timeout=None, *args, **kwargs):
+            if threading.current_thread() is main and (timeout is None or timeout > 0):
+                calls.append(f"{name}({timeout})")
+            return orig(self, timeout, *args, **kwargs)
+        return wrapper
+
+    for name, index in (("send_multipart", 1), ("recv_multipart", 0), ("send", 1), ("recv", 0)):
+        monkeypatch.setattr(zmq.Socket, name, flagged(name, getattr(zmq.Socket, name), index))
+    monkeypatch.setattr(zmq.Socket, "poll", timed("Socket.poll", zmq.Socket.poll))
+    monkeypatch.setattr(zmq.Poller, "poll", timed("Poller.poll", zmq.Poller.poll))
+    return calls

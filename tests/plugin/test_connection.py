@@ -28,23 +28,21 @@ def test_answering_backend_connects_and_fetches_info(fake_backend):
     conn.close()
 
 
-def test_hanging_backend_goes_to_error_and_no_call_blocks(fake_backend):
+def test_hanging_backend_goes_to_error_and_no_call_blocks(fake_backend, blocking_calls):
     fb = fake_backend(mode="hang")
     conn = Connection(fb.endpoint, ping_interval=0.1, ping_timeout=0.2, ping_misses=2)
     conn.connect()
     replies = []
     conn.request("generate", {"width": 1}, [bytes(4 * 1000 * 1000)], timeout=0.3, retries=1,
                  callback=lambda h, b: replies.append(h))
-    longest, end = 0.0, time.monotonic() + 10
+    end = time.monotonic() + 10
     while time.monotonic() < end and not (replies and conn.state is ConnectionState.error):
-        t0 = time.monotonic()
         conn.poll()
-        longest = max(longest, time.monotonic() - t0)
         time.sleep(0.005)
     assert conn.state is ConnectionState.error and "not answering" in conn.reason
     assert replies[0]["error"]["code"] == protocol.E_TIMEOUT
     assert "2 attempt" in replies[0]["error"]["message"]  # Lazy Pirate resent once
-    assert longest < 0.5
+    assert blocking_calls == []  # every send, receive and poll of the plugin returns at once
     conn.close()
 
 

@@ -8,11 +8,13 @@ import pytest
 from paintboard_krita import document as pd
 from paintboard_krita.model.history import History
 from paintboard_krita.model.local_redraw import (
+    SeedMap,
     TileMask,
     TileSig,
     margin_tiles,
     plan,
     tile_size,
+    tiles_of_alpha,
 )
 from pb_helpers import pump
 from test_jobs import H, W, setup
@@ -79,9 +81,13 @@ def sigs():
     return old, TileSig.of(SW, SH, bytes(labels), bytes(strokes))
 
 
-def make_plan(action, old, new, **kw):
-    args = dict(base_layer="L", base_n=3, base_seed=77, base_sig=old, sig=new,
-                has_selection=False, auto_local=True, feather=3, new_seed=lambda: 5)
+ALL = bytearray(b"\1" * 160)
+
+
+def make_plan(action, old, new, has_selection=False, **kw):
+    args = dict(base_layer="L", base_n=3, base_seeds=SeedMap.uniform(160, 77), base_sig=old,
+                sig=new, selection=ALL if has_selection else None, auto_local=True, feather=3,
+                new_seed=lambda: 5)
     args.update(kw)
     return plan(action, **args)
 
@@ -113,6 +119,34 @@ def test_plan_rules(sigs):
     assert (p.mode, p.seed) == ("full", 77)  # everything changed: no point in a mask
 
 
+def test_a_patchwork_result_is_continued_with_each_parts_own_seed(sigs):
+    """Select the lake, Draw! (new seed 5 there), then repaint a path outside the lake: the
+    path must be drawn with the seed of the grass around it (77), not the lake's."""
+    old, new = sigs  # the edit is at pixel (20, 20): tile (5, 5)
+    lake = bytearray(160)
+    for j in range(7, 10):
+        lake[j * 16:(j + 1) * 16] = b"\1" * 16  # bottom three tile rows
+    seeds = SeedMap.uniform(160, 77).painted(lake, 5)
+    assert SeedMap.decode(seeds.encode(5), 160, 5) == seeds and seeds.encode(77) != ""
+    assert SeedMap.uniform(160, 77).painted(None, 9).encode(9) == ""
+    assert make_plan("draw", old, new, base_seeds=seeds).seed == 77
+    inside_lake = seeds.painted(ALL, 77).painted(bytearray(b"\1" * 112 + b"\0" * 48), 5)
+    assert make_plan("draw", old, new, base_seeds=inside_lake).seed == 5
+    assert SeedMap.decode("garbage", 160, 3).seeds == [3]
+    # the margin around the edit (rows 2..8) does not spill into the rows the other seed drew
+    p = make_plan("draw", old, new, base_seeds=seeds)
+    assert p.mask.count == 7 * 5 and not any(p.mask.bits[7 * 16:])
+    p = make_plan("draw", old, new, has_selection=True, selection=lake, base_seeds=seeds)
+    assert (p.seed, p.redrawn) == (5, lake)  # changed inputs: continue the lake's own seed
+
+
+def test_tiles_of_alpha_takes_tile_centres():
+    alpha = bytes([255] * 8 + [0] * 8) * 8  # rect 16×8 at (4, 4): left half selected
+    bits = tiles_of_alpha((4, 4, 16, 8), alpha, SW, SH)
+    assert [i for i, b in enumerate(bits) if b] == [1 * 16 + 1, 1 * 16 + 2, 2 * 16 + 1,
+                                                    2 * 16 + 2]
+
+
 def test_unchanged_document_draws_nothing_and_a_change_redraws_locally(fresh_krita,
                                                                        fake_backend):
     fb = fake_backend()
@@ -133,7 +167,7 @@ def test_unchanged_document_draws_nothing_and_a_change_redraws_locally(fresh_kri
         rect = mask.bbox()
         return rect, mask.pixels(rect)
 
-    def insert_local_result(data, name, base_id, rect, alpha):
+    def insert_local_result(data, name, base_id, rect, alpha, size=None):
         calls.append((base_id, rect))
         return pdoc.insert_result(data, name)
 
@@ -152,4 +186,45 @@ def test_unchanged_document_draws_nothing_and_a_change_redraws_locally(fresh_kri
     assert second.base == first.n
     again = History.from_dict(pd.PaintboardDocument(doc).meta["history"])  # after reopening
     assert again.entries[1].tiles == second.tiles and again.entries[1].base == first.n
+    conn.close()
+
+
+def test_live_update_redraws_only_where_the_labels_were_painted(fresh_krita, fake_backend):
+    from test_jobs import Clock
+
+    fb = fake_backend()
+    clock = Clock()
+    doc, pdoc, conn, model = setup(fresh_krita, fb, clock)
+    calls = []
+
+    def tiles_alpha(mask, feather):
+        rect = mask.bbox()
+        return rect, mask.pixels(rect)
+
+    def update_live_local(data, base_id, rect, alpha, size=None):
+        calls.append((base_id, rect))
+        return pdoc.update_live(data, size)
+
+    pdoc.tiles_alpha, pdoc.update_live_local = tiles_alpha, update_live_local
+    model.set_live(True)
+    model.tick()  # the first live result: everything
+    assert pump(conn, lambda: model.live_result is not None)
+    first = model.live_result
+    assert calls == []
+    labels = bytearray(pdoc.read_inputs().labels)
+    for y in range(20, 24):  # the user paints a few label pixels near the bottom-right
+        labels[(y * W + 33) * 4:(y * W + 36) * 4] = bytes((0, 0, 255, 255)) * 3
+    pdoc.set_labels(bytes(labels))
+    clock.t += 5.0
+    model.tick()
+    assert pump(conn, lambda: model.live_result is not first)
+    (base_id, (x, y, w, h)), = calls
+    assert base_id == pdoc.live_layer_id() and x > 0 and y > 0 and x + w == W
+    assert w * h < W * H / 2  # only around the painted pixels
+    gens = [g for g in fb.received if g["op"] == "generate"]
+    assert gens[-1]["seed"] == gens[0]["seed"]  # the same picture, continued
+    clock.t += 5.0
+    model.tick()  # nothing painted since: no request
+    conn.poll()
+    assert len([g for g in fb.received if g["op"] == "generate"]) == len(gens)
     conn.close()

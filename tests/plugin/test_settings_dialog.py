@@ -58,6 +58,11 @@ assert ed("endpoint").toolTip() == BY_KEY["endpoint"].description
 assert d.findChild(QPushButton, "curve_client_key_browse") is not None
 assert d.findChild(QPushButton, "curve_server_key_browse") is not None
 assert d.findChild(QPushButton, "endpoint_browse") is None
+# wide enough for paths; the CURVE keys wait in a collapsed "Remote backend" section
+assert d.width() >= 600 and ed("backend_python").minimumWidth() >= 380
+assert d.remote.isHidden() and not d.remote_toggle.isChecked()
+assert ed("curve_server_key").parent() is d.remote or d.remote.isAncestorOf(ed("curve_server_key"))
+assert "default" in ed("model").placeholderText()  # what an empty Model means
 assert ed("backend_python").text() == "/venv/bin/python"  # the installer's layer shows
 
 # a remote address without keys: refused inside the dialog, nothing saved or restarted
@@ -80,6 +85,7 @@ ed("curve_server_key").setText(server_pub)
 ed("curve_client_key").setText(pub)
 d.accept()
 assert "no secret key" in d.error.text(), d.error.text()
+assert not d.remote.isHidden()  # the section with the wrong field opens
 assert not user.exists() and applied == []
 
 # valid: saved atomically, the changed keys handed on, dialog closed
@@ -118,11 +124,23 @@ from paintboard_krita import app as app_module
 from paintboard_krita.ui.docker import PaintboardDocker
 from paintboard_krita.ui.settings_dialog import SettingsDialog
 
+from PyQt5.QtWidgets import QAbstractButton
+from paintboard_krita.ui.docker import NO_DOCUMENT
+
 docker = PaintboardDocker()
 calls = []
 docker.app.root.apply_settings = calls.append
-buttons = {b.text(): b for b in docker.findChildren(QPushButton)}
+buttons = {b.text(): b for b in docker.findChildren(QAbstractButton)}
 assert "Backend…" in buttons and "Retry" in buttons
+# No document open: everything that needs one is disabled and the reason is shown.
+assert krita.Krita.instance().activeDocument() is None
+assert not docker.work.isEnabled() and not docker.no_doc.isHidden()
+assert docker.no_doc.text() == NO_DOCUMENT
+buttons["Draw!"].click()  # disabled: nothing happens, nothing raises
+doc = krita.Krita.instance().createDocument(40, 30, "d", "RGBA", "U8", "", 72.0)
+krita.Krita.instance().setActiveDocument(doc)
+docker.sync_active()
+assert docker.work.isEnabled() and docker.no_doc.isHidden()
 buttons["Backend…"].click()
 qapp.processEvents()
 dialogs = [w for w in qapp.topLevelWidgets() if isinstance(w, SettingsDialog) and w.isVisible()]
@@ -158,10 +176,12 @@ def _run(body: str, tmp_path: Path) -> str:
     return out.stdout
 
 
+@pytest.mark.required_in_ci
 def test_dialog_validates_saves_restores_and_applies(tmp_path: Path) -> None:
     assert "dialog ok" in _run(DIALOG, tmp_path)
 
 
+@pytest.mark.required_in_ci
 def test_docker_backend_button_opens_the_dialog(tmp_path: Path) -> None:
     os.chmod(tmp_path, 0o700)  # Qt insists on a private XDG_RUNTIME_DIR
     assert "docker ok" in _run(DOCKER, tmp_path)

@@ -45,6 +45,7 @@ from .config import TrainConfig
 log = logging.getLogger(__name__)
 
 NUM_SAMPLES = 4  # rows in the sample grid
+_BN_BUFFERS = ("running_mean", "running_var", "num_batches_tracked")
 MOOD_BANK_SIZE = 64  # moods in an exported card (Variation cycles through them)
 
 
@@ -212,7 +213,19 @@ class Trainer:
             sub = {k[n:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
             if not sub and prefix == "EMA":
                 sub = {k[2:]: v for k, v in tensors.items() if k.startswith("G.")}
-            missing, unexpected = module.load_state_dict(sub, strict=False)
+            own = module.state_dict()
+            # running statistics of a BatchNorm source mean nothing to instance statistics
+            sub = {
+                k: v
+                for k, v in sub.items()
+                if k in own or k.rsplit(".", 1)[-1] not in _BN_BUFFERS
+            }
+            try:
+                missing, unexpected = module.load_state_dict(sub, strict=False)
+            except RuntimeError as exc:  # shapes differ: another preset or width
+                raise ValueError(
+                    f"init_from {path}: '{prefix}' weights do not fit: {str(exc)[:300]}"
+                ) from None
             bad = [k for k in missing if not k.startswith("noise_scale")] + list(unexpected)
             if bad:
                 raise ValueError(f"init_from {path}: '{prefix}' weights do not fit: {bad[:5]}")

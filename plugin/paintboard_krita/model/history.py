@@ -29,6 +29,7 @@ class Entry:
     height: int = 0
     live: bool = False  # kept from live mode
     tiles: str = ""  # local_redraw.TileSig of the inputs: what auto-local compares with
+    seeds: str = ""  # local_redraw.SeedMap when parts were drawn with other seeds ("": seed)
     base: int = 0  # n of the result this one redrew locally (0: drawn whole)
 
     def to_dict(self) -> dict[str, Any]:
@@ -90,6 +91,14 @@ class History:
         if target >= len(self.entries):
             return []
         return self.show_only(target, is_visible)
+
+    def beyond_limit(self, limit: int, is_visible: Callable[[str], bool]) -> list[Entry]:
+        """The oldest entries over ``limit``, never the one shown (the caller asks the user)."""
+        extra = len(self.entries) - max(1, limit)
+        if extra <= 0:
+            return []
+        cur = self.current(is_visible)
+        return [e for i, e in enumerate(self.entries) if i != cur][:extra]
 
     def prune_missing(self, exists: Callable[[str], bool]) -> list[Entry]:
         """Forget entries whose layer the user deleted by hand; returns them."""

@@ -1,4 +1,4 @@
-"""Per-document jobs: Draw!, Variation, live mode, and the history they produce.
+"""Per-document jobs: Draw!, Variation and the history they produce (live mode: live.py).
 
 The document is reached only through a small duck-typed interface (``PaintboardDocument`` in
 Krita, a fake in tests). Replies carry the model that asked, so a result lands in its own
@@ -16,17 +16,17 @@ from typing import Any
 from .. import protocol
 from ..signals import Signal
 from .connection import Connection
+from .editing import EditingActions
 from .history import Entry, History
-from .local_redraw import Plan, Rect, TileSig, feather_px
+from .live import LiveMode
+from .local_redraw import Plan, Rect, SeedMap, TileSig, feather_px, tiles_of_alpha
 from .local_redraw import plan as plan_redraw
 from .working_size import choose as choose_working_size
 
 log = logging.getLogger(__name__)
 
-LIVE_POLL_S = 0.1  # how often live mode looks at the (reduced) layers
 
-
-class DocumentModel:
+class DocumentModel(EditingActions, LiveMode):
     """State and actions of one document; every method returns at once."""
 
     def __init__(self, doc: Any, connection: Connection, setting: Callable[[str], Any],
@@ -44,14 +44,21 @@ class DocumentModel:
         self.busy_changed = Signal()  # (busy)
         self._draws: set[str] = set()
         self._last_inputs: Any = None
-        self.live = False
-        self._live_rid: str | None = None
-        self._live_sig: str | None = None
-        self._live_sent_at = float("-inf")
-        self._live_sent_sig: str | None = None
-        self._next_live_poll = 0.0
-        self.live_result: dict[str, Any] | None = None
+        self._init_live()
         self.auto_local = True  # issue #12: redraw only what changed since the shown result
+
+    def rebind(self, doc: Any) -> None:
+        """The same document (same Paintboard id) was reopened: work on the new one.
+
+        The closed document's wrapper is dead (Krita answers ``rootNode()`` with None), so the
+        history is read again from the reopened file; live mode starts over.
+        """
+        self.set_live(False, quiet=True)
+        self.doc = doc
+        self.history = History.from_dict(doc.meta.get("history"))
+        self._last_inputs = None
+        self.live_result = None
+        self.history_changed.emit()
 
     # -- helpers ---------------------------------------------------------------------------
     @property
@@ -135,12 +142,17 @@ class DocumentModel:
                     feather_px(inputs.doc_width, inputs.doc_height, size))
             except Exception as exc:  # a Krita surprise must not block drawing
                 log.warning("cannot read the selection: %s", exc)
+        base_seeds = None if base is None else \
+            SeedMap.decode(base.seeds, sig.nx * sig.ny, base.seed)
         plan = plan_redraw(
             action, base_layer=base.layer_id if base else None, base_n=base.n if base else 0,
-            base_seed=base.seed if base else 0,
-            base_sig=TileSig.decode(base.tiles) if base else None, sig=sig,
-            has_selection=selection is not None, auto_local=self.auto_local, feather=feather,
+            base_seeds=base_seeds, base_sig=TileSig.decode(base.tiles) if base else None,
+            sig=sig, auto_local=self.auto_local, feather=feather,
+            selection=None if selection is None
+            else tiles_of_alpha(*selection, inputs.doc_width, inputs.doc_height,
+                                inputs.width, inputs.height),
             new_seed=lambda: self.rng.randrange(2**31))
+        plan.base_seeds = base_seeds
         if explicit_seed is not None:
             if plan.mode == "nothing" and explicit_seed != plan.seed:
                 plan = Plan("full", explicit_seed)
@@ -158,6 +170,13 @@ class DocumentModel:
         if alpha is None:
             plan = Plan("full", plan.seed, "", plan.base_layer, plan.base_n)
         return plan, alpha
+
+    @staticmethod
+    def _seeds_after(plan: Plan | None, sig: TileSig | None, seed: int, local: bool) -> str:
+        """The new result's seed map: the base's with ``seed`` on the redrawn tiles."""
+        if not local or plan is None or sig is None or plan.base_seeds is None:
+            return ""
+        return plan.base_seeds.painted(plan.redrawn, seed).encode(seed)
 
     def _shown(self) -> Entry | None:
         cur = self.history.current(self.doc.is_visible)
@@ -206,10 +225,10 @@ class DocumentModel:
             sent = (inputs.width, inputs.height)
             if local:
                 layer_id = self.doc.insert_local_result(
-                    self.doc.to_document_size(image, sent), f"Paintboard #{n}",
-                    plan.base_layer, *alpha)
+                    image, f"Paintboard #{n}", plan.base_layer, *alpha, size=sent)
             else:
-                layer_id = self.doc.insert_result(image, f"Paintboard #{n}", sent)
+                layer_id = self.doc.insert_result(image, f"Paintboard #{n}", sent,
+                                                  refresh=False)  # _add_entry refreshes
         except Exception as exc:
             self._say(f"Cannot add the result layer: {exc}", error=True)
             return
@@ -217,6 +236,7 @@ class DocumentModel:
                       model=str(header.get("model", "")), inputs_hash=inputs.digest(),
                       width=inputs.doc_width, height=inputs.doc_height,
                       tiles=sig.encode() if sig is not None else "",
+                      seeds=self._seeds_after(plan, sig, seed, local),
                       base=plan.base_n if local else 0)
         self._add_entry(entry)
         secs = sum((header.get("timings") or {}).values()) if header.get("timings") else 0.0
@@ -225,15 +245,48 @@ class DocumentModel:
                   + (f", {secs:.1f} s)" if secs else ")"))
 
     def _add_entry(self, entry: Entry) -> None:
+        """Record ``entry`` and show it; the canvas is refreshed exactly once here."""
         self.history.add(entry)
-        self.doc.apply_visibility(
-            self.history.show_only(len(self.history.entries) - 1, self.doc.is_visible))
+        changes = self.history.show_only(len(self.history.entries) - 1, self.doc.is_visible)
+        self.doc.apply_visibility(changes)  # refreshes when anything changed
+        if not changes:
+            self.doc.refresh()
         self._persist()
 
     # -- history navigation -----------------------------------------------------------------
     def _navigate(self, changes: list[tuple[str, bool]]) -> None:
         self.doc.apply_visibility(changes)
         self.history_changed.emit()
+        self._say(self.showing())
+
+    def showing(self) -> str:
+        """What the canvas shows now, in words (the status after Back/Forward/jump)."""
+        cur = self.current()
+        if cur is None:
+            return "No result shown (all hidden)" if self.history.entries else "No results yet"
+        e = self.history.entries[cur]
+        total = len(self.history.entries)
+        return f"Showing Paintboard #{e.n} (seed {e.seed}), {cur + 1} of {total}"
+
+    def history_limit(self) -> int:
+        return int(self.setting("history_limit"))
+
+    def over_limit(self) -> int:
+        """How many results exceed the user's history limit (shown; never dropped silently)."""
+        return max(0, len(self.history.entries) - self.history_limit())
+
+    def drop_oldest(self) -> int:
+        """On the user's request: remove the oldest results' layers down to the limit."""
+        self.refresh_history()
+        gone = self.history.beyond_limit(self.history_limit(), self.doc.is_visible)
+        for entry in gone:
+            self.doc.remove_layer(entry.layer_id)
+        if gone:
+            self.history.prune_missing(self.doc.exists)
+            self._persist()
+            names = ", ".join(f"#{e.n}" for e in gone)
+            self._say(f"Dropped {names} (Edit ▸ Undo brings the layers back)")
+        return len(gone)
 
     def refresh_history(self) -> None:
         """Drop entries whose layers the user deleted by hand."""
@@ -254,107 +307,3 @@ class DocumentModel:
 
     def current(self) -> int | None:
         return self.history.current(self.doc.is_visible)
-
-    # -- live mode ----------------------------------------------------------------------------
-    def set_live(self, on: bool) -> None:
-        self.live = on
-        self._live_sig = self._live_sent_sig = None
-        if not on and self._live_rid is not None:
-            self.connection.forget(self._live_rid)
-            self._live_rid = None
-            self.busy_changed.emit(self.busy)
-        self._say("Live mode on: pause painting to see the result" if on else "Live mode off")
-
-    def tick(self) -> None:
-        """Called from the UI timer: live mode sends the latest canvas state while you paint.
-
-        One live request at a time: the next one leaves when the previous result is in (and
-        at least ``live_debounce`` seconds after the previous request), carrying whatever the canvas
-        holds then, so intermediate states are skipped (latest wins) and a slow backend is
-        never flooded. The layers are read once, reduced to the live working size, and that
-        reading is both the change signature and what is sent.
-        """
-        if not self.live:
-            return
-        now = self.clock()
-        if now < self._next_live_poll:
-            return
-        self._next_live_poll = now + LIVE_POLL_S
-        if self._live_rid is not None or not self.connection.is_connected:
-            return
-        if now - self._live_sent_at < float(self.setting("live_debounce")):
-            return
-        try:
-            inputs = self.doc.read_inputs(self.working_size(live=True))
-        except Exception as exc:
-            self._say(f"Live mode: {exc}", error=True)
-            return
-        sig = inputs.digest()
-        self._live_sig = sig
-        if sig != self._live_sent_sig:
-            self._live_sent_at = now
-            self._send_live(sig, inputs)
-
-    def _live_base(self) -> Entry | None:
-        """What a live update edits: the live layer's last result, else the result shown."""
-        live_id = self.doc.live_layer_id() if hasattr(self.doc, "live_layer_id") else None
-        if self.live_result is not None and live_id and self.live_result.get("tiles"):
-            return Entry(n=0, layer_id=live_id, seed=self.live_result["seed"],
-                         tiles=self.live_result["tiles"])
-        return self._shown()
-
-    def _send_live(self, sig: str, inputs: Any) -> None:
-        self._live_sent_sig = sig
-        tiles = TileSig.of_inputs(inputs)
-        base = self._live_base()
-        plan, alpha = self._plan("live", inputs, tiles, base, None)
-        if plan.mode == "nothing":
-            return
-        if self._live_rid is not None:
-            self.connection.forget(self._live_rid)  # latest wins
-        seed = plan.seed
-
-        def on_reply(header: dict[str, Any], buffers: list[bytes]) -> None:
-            if self._live_rid == holder["rid"]:
-                self._live_rid = None
-                self.busy_changed.emit(self.busy)
-            image = self._check_reply(header, buffers, inputs)
-            if image is None or not self.live or not self.doc.is_open():
-                return
-            sent = (inputs.width, inputs.height)
-            try:
-                if plan.mode == "local" and alpha is not None:
-                    self.doc.update_live_local(self.doc.to_document_size(image, sent),
-                                               plan.base_layer, *alpha)
-                else:
-                    self.doc.update_live(image, sent)
-            except Exception as exc:
-                self._say(f"Live mode: {exc}", error=True)
-                return
-            self.live_result = {"seed": int(header.get("seed", seed)),
-                                "model": str(header.get("model", "")),
-                                "inputs_hash": inputs.digest(), "inputs": inputs,
-                                "tiles": tiles.encode()}
-            self._say("Live result updated" + (f" ({plan.reason})" if alpha else ""))
-
-        holder: dict[str, str] = {}
-        holder["rid"] = self._generate(inputs, seed, on_reply, live=True)
-        self._live_rid = holder["rid"]
-        self.busy_changed.emit(True)
-
-    def keep_live(self) -> bool:
-        """Turn the current live result into a history entry (a copy; live goes on)."""
-        data = self.doc.live_pixels()
-        if data is None or self.live_result is None:
-            self._say("Nothing to keep yet: live mode has not produced a result", error=True)
-            return False
-        n = self.history.next_number()
-        layer_id = self.doc.insert_result(data, f"Paintboard #{n}")
-        inputs = self.live_result["inputs"]
-        self._add_entry(Entry(n=n, layer_id=layer_id, seed=self.live_result["seed"],
-                              model=self.live_result["model"],
-                              inputs_hash=self.live_result["inputs_hash"],
-                              width=inputs.doc_width, height=inputs.doc_height, live=True,
-                              tiles=self.live_result.get("tiles", "")))
-        self._say(f"Kept the live result as Paintboard #{n}")
-        return True

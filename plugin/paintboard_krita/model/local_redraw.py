@@ -198,11 +198,95 @@ def margin_tiles(tile: int, feather: int) -> int:
 
 
 @dataclass
+class SeedMap:
+    """Which seed drew each tile of a result.
+
+    A result made by a local redraw is a patchwork: the selection drawn with a new seed, the rest
+    with the base's. Editing it later must continue each part with *its* seed, or a repainted path
+    gets the grass of another seed than the grass around it. Stored per entry as ``seeds``: ""
+    when every tile is the entry's own seed (every whole Draw!), else the distinct seeds and one
+    zlib-packed index byte per tile.
+    """
+
+    seeds: list[int]
+    index: bytearray  # per tile, an index into seeds
+
+    @classmethod
+    def uniform(cls, n_tiles: int, seed: int) -> SeedMap:
+        return cls([seed], bytearray(n_tiles))
+
+    @classmethod
+    def decode(cls, text: str | None, n_tiles: int, seed: int) -> SeedMap:
+        """Anything unreadable or of another size counts as 'all tiles are ``seed``'."""
+        if text:
+            try:
+                head, packed = text.split(":", 1)
+                seeds = [int(v) for v in head.split(",")]
+                index = bytearray(zlib.decompress(base64.b64decode(packed)))
+                if len(index) == n_tiles and max(index, default=0) < len(seeds):
+                    return cls(seeds, index)
+            except (ValueError, zlib.error):
+                pass
+        return cls.uniform(n_tiles, seed)
+
+    def encode(self, own_seed: int) -> str:
+        used = sorted(set(self.index))
+        if len(used) == 1 and self.seeds[used[0]] == own_seed:
+            return ""
+        packed = base64.b64encode(zlib.compress(bytes(self.index), 9)).decode("ascii")
+        return ",".join(str(v) for v in self.seeds) + ":" + packed
+
+    def majority(self, bits: bytes | bytearray) -> int | None:
+        """The seed of most tiles where ``bits`` is set; None when no bit is set."""
+        counts = [0] * len(self.seeds)
+        for i, b in enumerate(bits):
+            if b:
+                counts[self.index[i]] += 1
+        return self.seeds[counts.index(max(counts))] if any(counts) else None
+
+    def painted(self, bits: bytes | bytearray | None, seed: int) -> SeedMap:
+        """This map with ``seed`` on the tiles where ``bits`` is set (all tiles when None);
+        seeds no tile uses any more are dropped, so the map never grows past the tiles' 256."""
+        if bits is None:
+            return SeedMap.uniform(len(self.index), seed)
+        seeds = list(self.seeds)
+        if seed not in seeds:
+            seeds.append(seed)
+        k = seeds.index(seed)
+        index = bytearray(k if b else v for v, b in zip(self.index, bits))  # noqa: B905
+        used = sorted(set(index))
+        remap = {old: new for new, old in enumerate(used)}
+        return SeedMap([seeds[u] for u in used], bytearray(remap[v] for v in index))
+
+
+def tiles_of_alpha(rect: Rect, alpha: bytes, width: int, height: int,
+                   grid_width: int | None = None, grid_height: int | None = None) -> bytearray:
+    """The tiles whose centre pixel a soft mask (``rect`` + one byte per pixel, document
+    pixels of ``width``×``height``) mostly covers: where a selection redraw put its new seed.
+    The tiles are those of a ``grid_width``×``grid_height`` signature (the reduced layers')."""
+    gw, gh = grid_width or width, grid_height or height
+    tile = tile_size(gw, gh)
+    nx, ny = -(-gw // tile), -(-gh // tile)
+    x0, y0, w, h = rect
+    bits = bytearray(nx * ny)
+    for j in range(ny):
+        cy = int((min(gh - 1, j * tile + tile // 2) + 0.5) * height / gh) - y0
+        if not 0 <= cy < h:
+            continue
+        for i in range(nx):
+            cx = int((min(gw - 1, i * tile + tile // 2) + 0.5) * width / gw) - x0
+            if 0 <= cx < w and alpha[cy * w + cx] >= 128:
+                bits[j * nx + i] = 1
+    return bits
+
+
+@dataclass
 class Plan:
     """What a Draw!/Variation/live update does.
 
     mode: ``"full"`` (replace everything), ``"local"`` (replace ``mask``/the selection only, keep
     the base result's pixels elsewhere), ``"nothing"`` (the inputs are those of the base result).
+    ``redrawn``: the tiles drawn with ``seed`` (None = all), for the new result's seed map.
     """
 
     mode: str
@@ -212,38 +296,52 @@ class Plan:
     base_n: int = 0
     mask: TileMask | None = None  # auto-local; None with mode "local" = use the selection
     selection: bool = False
+    redrawn: bytearray | None = None
+    base_seeds: SeedMap | None = None  # filled in by the caller, for the new seed map
 
 
-def plan(action: str, *, base_layer: str | None, base_n: int, base_seed: int,
-         base_sig: TileSig | None, sig: TileSig, has_selection: bool, auto_local: bool,
+def plan(action: str, *, base_layer: str | None, base_n: int, base_seeds: SeedMap | None,
+         base_sig: TileSig | None, sig: TileSig, selection: bytearray | None, auto_local: bool,
          feather: int, new_seed: Callable[[], int]) -> Plan:
-    """Decide full / local / nothing.  ``action`` is ``"draw"``, ``"variation"`` or ``"live"``.
+    """Decide full / local / nothing.  ``action`` is ``"draw"``, ``"variation"`` or ``"live"``;
+    ``selection`` is the tiles a selection covers (None without one).
 
-    - A selection with a result to keep → local inside the selection. Draw! keeps the base seed
-      when the inputs changed (so the new part fits what it replaces), else takes a new one (the
-      user asked for a new lake); Variation always takes a new seed.
+    - A selection with a result to keep → local inside the selection. Draw! continues with the
+      seed the base drew that part with when the inputs changed (so the new part fits what it
+      replaces), else takes a new one (the user asked for a new lake); Variation always takes a
+      new seed.
     - Auto-local, no selection → the tiles that changed since the base, grown by a margin, with
-      the base's seed; nothing changed → nothing (Variation still varies everything).
-    - Otherwise the old behaviour: everything, Draw! with a new seed.
+      the seed that drew the surrounding tiles; nothing changed → nothing (Variation still
+      varies everything).
+    - Otherwise the old behaviour: everything, Draw! with a new seed, live with the base's.
     """
-    base = base_layer is not None
+    base = base_layer is not None and base_seeds is not None
+    n_tiles = sig.nx * sig.ny
+    seeds = base_seeds if base_seeds is not None else SeedMap.uniform(n_tiles, 0)
+    whole = seeds.majority(b"\1" * len(seeds.index))
     unchanged = base_sig is not None and base_sig == sig
-    if has_selection and base and action != "live":
-        seed = base_seed if (action == "draw" and base_sig is not None and not unchanged) \
-            else new_seed()
-        return Plan("local", seed, "the selection", base_layer, base_n, None, True)
+    if selection is not None and base and action != "live":
+        keep = action == "draw" and base_sig is not None and not unchanged
+        seed = (seeds.majority(selection) or whole) if keep else new_seed()
+        return Plan("local", seed, "the selection", base_layer, base_n, None, True, selection)
     if action == "variation" or not (auto_local and base and base_sig is not None):
         if action == "live" and base:
-            return Plan("full", base_seed, "", base_layer, base_n)
+            return Plan("full", whole, "", base_layer, base_n)
         return Plan("full", new_seed(), "")
     changed = TileMask.changed(base_sig, sig)
     if changed is None:
-        return Plan("full", base_seed, "the image size changed")
+        return Plan("full", whole, "the image size changed")
     if changed.count == 0:
-        return Plan("nothing", base_seed, "Nothing changed since the result shown",
+        return Plan("nothing", whole, "Nothing changed since the result shown",
                     base_layer, base_n)
     grown = changed.grown(margin_tiles(sig.tile, feather))
+    ring = bytearray(g & ~c & 1 for g, c in zip(grown.bits, changed.bits))  # noqa: B905
+    seed = seeds.majority(ring) or seeds.majority(grown.bits) or whole
+    if len(seeds.seeds) > 1:  # the margin stops where another seed drew: keep those tiles
+        k = seeds.seeds.index(seed)
+        both = zip(changed.bits, grown.bits, seeds.index)  # noqa: B905
+        grown.bits = bytearray(c | (g & (i == k)) for c, g, i in both)
     if grown.fraction > FULL_ABOVE:
-        return Plan("full", base_seed, "most of the picture changed", base_layer, base_n)
-    return Plan("local", base_seed, f"the changed {grown.fraction:.0%}",
-                base_layer, base_n, grown)
+        return Plan("full", seed, "most of the picture changed", base_layer, base_n)
+    return Plan("local", seed, f"the changed {grown.fraction:.0%}", base_layer, base_n, grown,
+                False, grown.bits)

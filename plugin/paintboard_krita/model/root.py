@@ -145,6 +145,10 @@ class Root:
             self.models_changed.emit()
         return model
 
-    def forget_closed(self, open_keys: set[str]) -> None:
-        for key in [k for k in self.models if k not in open_keys]:
-            self.models.pop(key).set_live(False)
+    def forget_closed(self) -> None:
+        """Drop the models of closed documents (a reopened one gets a fresh model)."""
+        for key, model in list(self.models.items()):
+            if not model.doc.is_open():
+                self.models.pop(key)
+                model.set_live(False, quiet=True)
+                self.models_changed.emit()

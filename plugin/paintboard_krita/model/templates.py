@@ -112,6 +112,37 @@ class Template:
         self.draw(cv)
         return cv.to_bytes()
 
+    def render_fitted(self, width: int, height: int) -> tuple[bytes, str]:
+        """The scene at its own shape, fitted without distortion; and a note saying how.
+
+        The scenes are drawn for landscape pages (between 4:3 and 2:1). A taller page gets the
+        scene at the bottom and more sky above it; a wider one loses some sky at the top.
+        """
+        return fit_scene(self.render, width, height)
+
+
+# Shapes the scenes are drawn for (width / height); outside them the scene is fitted.
+MIN_ASPECT, MAX_ASPECT = 4 / 3, 2.0
+
+
+def fit_scene(render: Callable[[int, int], bytes], width: int, height: int
+              ) -> tuple[bytes, str]:
+    """Fit a scene drawn by ``render(w, h)`` to ``width × height`` by extending or cropping."""
+    if width <= 0 or height <= 0:
+        return b"", ""
+    if width / height < MIN_ASPECT:
+        scene_h = max(1, min(height, round(width / MIN_ASPECT)))
+        scene = render(width, scene_h)
+        sky = bytes(scene[:width * 4])  # the top row is sky in every scene
+        note = f"extended the sky by {height - scene_h} px (portrait page)"
+        return sky * (height - scene_h) + scene, note
+    if width / height > MAX_ASPECT:
+        scene_h = round(width / MAX_ASPECT)
+        scene = render(width, scene_h)
+        cut = scene_h - height
+        return scene[cut * width * 4:], f"cropped {cut} px of sky (wide page)"
+    return render(width, height), ""
+
 
 BUILTIN: tuple[Template, ...] = (
     Template("lake_mountains", "Lake and mountains", lake_and_mountains),

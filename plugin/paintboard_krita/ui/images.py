@@ -18,3 +18,14 @@ def bgra_from_qimage(image: QImage, width: int | None = None, height: int | None
     ptr = image.constBits()
     ptr.setsize(image.byteCount())
     return bytes(ptr)
+
+
+def bgra_fitted(image: QImage, width: int, height: int) -> tuple[bytes, str]:
+    """An imported label PNG at document size without distortion: scaled to cover, centre
+    cropped (nearest neighbour, so colours stay exact); the note says what was cut."""
+    if image.width() * height == image.height() * width:
+        return bgra_from_qimage(image, width, height), ""
+    scaled = image.scaled(width, height, Qt.KeepAspectRatioByExpanding, Qt.FastTransformation)
+    x, y = (scaled.width() - width) // 2, (scaled.height() - height) // 2
+    side = "left and right" if x else "top and bottom"
+    return bgra_from_qimage(scaled.copy(x, y, width, height)), f"cropped at the {side} to fit"

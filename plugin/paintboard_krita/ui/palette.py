@@ -1,14 +1,27 @@
-"""Label palette buttons: click = foreground colour + the labels layer becomes active."""
+"""Label palette swatches: click = foreground colour + the labels layer becomes active.
+
+Swatches carry no text (names are cut at docker width): the name is the tooltip, and the status
+line says which label is being painted after a click.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PyQt5.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .. import palette
 from ..model.labels import classes_from_info
 
+COLUMNS = 8
+SWATCH = 24
 HINT = ("Paint with a hard-edged brush (e.g. “Basic-1”, antialiasing off) or the fill tool; "
         "soft edges snap to the nearest class.")
 
@@ -33,6 +46,7 @@ class PaletteWidget(QWidget):
         hint.setStyleSheet("color: #9aa4ae; font-size: 9pt;")
         layout.addWidget(hint)
         install = QPushButton("Install as Krita palette")
+        install.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
         install.setToolTip("Adds the label colours as a palette resource (.kpl)")
         install.clicked.connect(on_install)
         layout.addWidget(install)
@@ -49,12 +63,15 @@ class PaletteWidget(QWidget):
             if item.widget() is not None:
                 item.widget().deleteLater()
         for i, cls in enumerate(classes):
-            button = QPushButton(cls.name)
+            button = QPushButton()
+            button.setObjectName(f"label_{cls.name}")
             button.setToolTip(f"{cls.name}  {cls.hex}")
-            button.setMinimumHeight(24)
+            button.setAccessibleName(cls.name)
+            button.setMinimumSize(SWATCH - 6, SWATCH)
+            button.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
             button.setStyleSheet(
                 f"QPushButton {{ background: {cls.hex}; color: {_text_colour(cls.rgb)};"
-                " border: 1px solid rgba(0,0,0,90); border-radius: 3px; padding: 2px; }"
+                " border: 1px solid rgba(0,0,0,90); border-radius: 3px; padding: 0; }"
                 "QPushButton:hover { border: 2px solid palette(highlight); }")
             button.clicked.connect(lambda _=False, c=cls: self.on_pick(c))
-            self.grid.addWidget(button, i // 3, i % 3)
+            self.grid.addWidget(button, i // COLUMNS, i % COLUMNS)

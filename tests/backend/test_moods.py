@@ -1,0 +1,94 @@
+"""Moods: a seeded per-class colour scheme for the regions without strokes (issue 13 §3)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from paintboard import features, moods
+from paintboard.inference import Engine
+from paintboard.nets.config import PRESETS
+from paintboard.nets.generator import Generator
+from paintboard.weights import save_generator
+
+
+def scene() -> tuple[np.ndarray, np.ndarray]:
+    index = np.full((16, 16), 1, np.uint8)  # sky
+    index[8:] = 7  # sea
+    rgb = np.zeros((16, 16, 3), np.uint8)
+    rgb[:8] = (255, 102, 0)
+    rgb[8:, :, 2] = np.arange(16, dtype=np.uint8)[None, :] * 10  # a gradient: mean 75
+    return rgb, index
+
+
+def test_class_means_are_exact_and_absent_classes_are_nan() -> None:
+    rgb, index = scene()
+    m = moods.class_means(rgb, index, 16)
+    np.testing.assert_allclose(m[1], [1.0, 0.4, 0.0], atol=1e-6)
+    np.testing.assert_allclose(m[7], [0.0, 0.0, 75 / 255], atol=1e-6)
+    assert np.isnan(m[[0, 2, 15]]).all()
+
+
+def test_bank_fills_a_class_missing_from_a_scene_with_its_median() -> None:
+    rgb, index = scene()
+    only_sky = np.ones_like(index)
+    bank = moods.build_bank([(rgb, index), (rgb, only_sky), (rgb // 2, index)], 16)
+    assert len(bank) == 3 and bank[0][0] is None  # void: never an opinion
+    assert bank[1][7] == pytest.approx([0.0, 0.0, round(np.median([75, 37.5]) / 255, 4)], abs=1e-4)
+    arr = moods.from_card({moods.CARD_KEY: bank}, 16)
+    assert arr.shape == (3, 16, 3) and np.isnan(arr[:, 0]).all()
+    assert (
+        np.array_equal(moods.pick(arr, 4), arr[1], equal_nan=True) and moods.pick(None, 4) is None
+    )
+
+
+@pytest.mark.parametrize(
+    "bad", [[[[0.1, 0.2, 2.0]]], [[None] * 17]], ids=["out-of-range", "too-many-classes"]
+)
+def test_a_bad_bank_is_refused(bad) -> None:
+    with pytest.raises(ValueError):
+        moods.from_card({moods.CARD_KEY: bad}, 16)
+
+
+@pytest.fixture(scope="module")
+def mood_engine(tmp_path_factory) -> Engine:
+    cfg = PRESETS["tiny"]
+    torch.manual_seed(0)
+    net = Generator(cfg)
+    with torch.no_grad():  # let the region colour map drive the picture
+        for name, p in net.named_parameters():
+            if name.endswith("mod.proj.weight") or "map" in name:
+                p.normal_(0, 0.5)
+    rgb, index = scene()
+    bank = moods.build_bank([(rgb, index), (255 - rgb, index)], cfg.label_nc)
+    path = tmp_path_factory.mktemp("w") / "tiny.safetensors"
+    save_generator(path, net, cfg, {"trained": False, moods.CARD_KEY: bank})
+    return Engine(path, device="cpu")
+
+
+def test_the_engine_takes_its_mood_from_the_seed(mood_engine: Engine) -> None:
+    from paintboard import palette
+
+    labels = np.zeros((32, 32, 4), np.uint8)
+    labels[..., 3] = 255
+    labels[:16, :, :3] = palette.BY_NAME["sky"].rgb
+    labels[16:, :, :3] = palette.BY_NAME["sea"].rgb
+    a = mood_engine.generate(labels, None, seed=0, size=32).image
+    b = mood_engine.generate(labels, None, seed=2, size=32).image  # 2 mod 2: mood 0 again
+    c = mood_engine.generate(labels, None, seed=1, size=32).image  # the other mood
+    assert mood_engine.moods is not None and len(mood_engine.moods) == 2
+    assert not np.array_equal(a, c)
+    # the same mood with another seed differs only by noise; another mood by much more
+    assert (
+        np.abs(a.astype(int) - c.astype(int)).mean() > np.abs(a.astype(int) - b.astype(int)).mean()
+    )
+
+
+def test_a_dab_overrides_the_mood_in_its_region_only() -> None:
+    rgb, index = scene()
+    mood = moods.class_means(rgb, index, 16)
+    strokes = np.zeros((16, 16, 4), np.uint8)
+    strokes[2, 2] = (0, 255, 0, 255)
+    maps = features.build_conditioning(index, strokes, 9, mood).maps
+    np.testing.assert_allclose(maps[4:, 0, 0], [1, 0, 1, 0])  # the user's sky
+    np.testing.assert_allclose(maps[4:, 12, 0], [features.MOOD_WEIGHT, *mood[7]], atol=1e-6)
