@@ -75,7 +75,7 @@ def _model(doc=None):
     return _app().model_for_doc(doc or Krita.instance().activeDocument(), create=False)
 
 
-def _wait(cond, timeout_ms: int = 15000, step: int = 100):
+def _wait(cond, timeout_ms: int = 60000, step: int = 100):
     """Yield until ``cond()``; records a timeout instead of raising."""
     waited = 0
     while waited < timeout_ms:
@@ -157,6 +157,9 @@ def _steps():
     yield 1500
     RES["docA_enabled"] = docker.work.isEnabled() and not docker.no_doc.isVisible()
     RES["dock_width"] = dock.width()
+    RES["docker_min_width"] = docker.widget().minimumSizeHint().width()
+    RES["generate_on_top"] = all(b.isVisible() for b in (
+        docker.draw_btn, docker.back_btn, docker.fwd_btn, docker.live_btn))
     yield click(docker.setup_btn)
     yield from _wait(lambda: _model(doc_a) is not None)
     model = _model(doc_a)
@@ -174,6 +177,8 @@ def _steps():
     yield key("ctrl+z")
     yield 800
     RES["template_undone"] = model.labels_pixels() == mine
+    yield click(lst.viewport(), lst.visualItemRect(lst.item(0)).center())  # and again, to keep
+    yield 500
 
     # -- colour mode by a click, a real stroke, Draw! by its shortcut (bugs 2, 3)
     docker.tabs.setCurrentIndex(0)
