@@ -513,6 +513,13 @@ class PaintboardDocument:
         whole = bytes(base.pixelData(0, 0, self.width, self.height))
         return self.update_live(compose.splice(whole, self.width, rect, region))
 
+    def remove_layer(self, node_uid: str) -> None:
+        """Remove a result layer (Krita's remove is undoable)."""
+        node = self.node(node_uid)
+        if node is not None:
+            node.remove()
+            self.refresh()
+
     # -- visibility ------------------------------------------------------------------------------
     def exists(self, node_uid: str) -> bool:
         return self.node(node_uid) is not None
