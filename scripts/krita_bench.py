@@ -37,6 +37,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 KRITA_TIMEOUT_S = 900
+STAGES = ("read layers", "reduce", "transfer", "backend", "upscale", "setPixelData", "visible",
+          "total")
 
 
 # ------------------------------------------------------------------------------ inside Krita
@@ -70,63 +72,70 @@ def _strokes(width: int, height: int) -> bytes:
     return b"".join(rows)
 
 
-def _draw_split(pdoc, conn, size: int, reduced: bool, repeats: int, seed: int) -> dict:
-    """One Draw! by hand, stage by stage, with the plugin's own functions."""
+def _draw_once(pdoc, conn, size: int, reduced: bool, seed: int) -> dict:
+    """One Draw! by hand, stage by stage, with the plugin's own functions (seconds)."""
     from paintboard_krita import document as pd
     from paintboard_krita import protocol, reduce
     from paintboard_krita.model.working_size import sent_size
 
     w_doc, h_doc = pdoc.width, pdoc.height
-    stages: dict[str, list[float]] = {}
     labels_node = pdoc.node(pdoc.meta["layers"][pd.LABELS])
     strokes_node = pdoc.node(pdoc.meta["layers"][pd.STROKES])
     group = pdoc.node(pdoc.meta["layers"][pd.HISTORY])
-    for i in range(repeats + 1):  # the first round warms the backend up at this size
-        t = {}
-        t0 = time.perf_counter()
-        lab = labels_node.pixelData(0, 0, w_doc, h_doc)
-        stk = strokes_node.pixelData(0, 0, w_doc, h_doc)
-        t1 = time.perf_counter()
-        if reduced:
-            sw, sh = sent_size(w_doc, h_doc, size)
-            lab_b = reduce.labels(lab, w_doc, h_doc, sw, sh)
-            stk_b = reduce.strokes(stk, w_doc, h_doc, sw, sh)
-        else:
-            sw, sh = w_doc, h_doc
-            lab_b, stk_b = bytes(lab), bytes(stk)
-        t2 = time.perf_counter()
-        got: dict = {}
-        fields = protocol.generate_fields(sw, sh, protocol.FORMAT_BGRA8, True,
-                                          protocol.FORMAT_BGRA8, seed, size)
-        conn.request("generate", fields, [lab_b, stk_b],
-                     callback=lambda h, b: got.update(h=h, b=b),  # noqa: B023
-                     timeout=300, retries=0)
-        if not _pump(conn, lambda: "h" in got, 300) or not got["h"].get("ok"):  # noqa: B023
-            raise RuntimeError(f"generate failed: {got.get('h')}")
-        t4 = time.perf_counter()
-        image = bytes(got["b"][0])
-        backend = float(got["h"]["timings"]["total"])
-        t5 = time.perf_counter()
-        image = reduce.upscale(image, sw, sh, w_doc, h_doc) if reduced else image
-        t6 = time.perf_counter()
-        node = pdoc.doc.createNode(f"bench {size} {i}", "paintlayer")
-        node.setPixelData(image, 0, 0, w_doc, h_doc)
-        group.addChildNode(node, None)
-        t7 = time.perf_counter()
-        pdoc.doc.refreshProjection()
-        pdoc.doc.waitForDone()
-        t8 = time.perf_counter()
-        node.remove()
-        t.update({"read layers": t1 - t0, "reduce": t2 - t1,
-                  "backend": backend, "transfer": (t4 - t2) - backend + (t5 - t4),
-                  "upscale": t6 - t5, "setPixelData": t7 - t6, "visible": t8 - t7,
-                  "total": t8 - t0})
-        if i == 0:
-            continue
-        for k, v in t.items():
-            stages.setdefault(k, []).append(v)
-    out = {k: _median(v) for k, v in stages.items()}
-    out.update(sent=[sw, sh], size=size, reduced=reduced, n=repeats)
+    t0 = time.perf_counter()
+    lab = labels_node.pixelData(0, 0, w_doc, h_doc)
+    stk = strokes_node.pixelData(0, 0, w_doc, h_doc)
+    t1 = time.perf_counter()
+    if reduced:
+        sw, sh = sent_size(w_doc, h_doc, size)
+        lab_b = reduce.labels(lab, w_doc, h_doc, sw, sh)
+        stk_b = reduce.strokes(stk, w_doc, h_doc, sw, sh)
+    else:
+        sw, sh = w_doc, h_doc
+        lab_b, stk_b = bytes(lab), bytes(stk)
+    t2 = time.perf_counter()
+    got: dict = {}
+    fields = protocol.generate_fields(sw, sh, protocol.FORMAT_BGRA8, True,
+                                      protocol.FORMAT_BGRA8, seed, size)
+    conn.request("generate", fields, [lab_b, stk_b],
+                 callback=lambda h, b: got.update(h=h, b=b),
+                 timeout=300, retries=0)
+    if not _pump(conn, lambda: "h" in got, 300) or not got["h"].get("ok"):
+        raise RuntimeError(f"generate failed: {got.get('h')}")
+    t4 = time.perf_counter()
+    image = bytes(got["b"][0])
+    backend = float(got["h"]["timings"]["total"])
+    t5 = time.perf_counter()
+    image = reduce.upscale(image, sw, sh, w_doc, h_doc) if reduced else image
+    t6 = time.perf_counter()
+    node = pdoc.doc.createNode(f"bench {size}", "paintlayer")
+    node.setPixelData(image, 0, 0, w_doc, h_doc)
+    group.addChildNode(node, None)
+    t7 = time.perf_counter()
+    pdoc.doc.refreshProjection()
+    pdoc.doc.waitForDone()
+    t8 = time.perf_counter()
+    node.remove()
+    return {"read layers": t1 - t0, "reduce": t2 - t1,
+            "backend": backend, "transfer": (t4 - t2) - backend + (t5 - t4),
+            "upscale": t6 - t5, "setPixelData": t7 - t6, "visible": t8 - t7,
+            "total": t8 - t0, "sent": [sw, sh]}
+
+
+def _draw_splits(pdoc, conn, variants: dict[str, tuple[int, bool]], repeats: int) -> dict:
+    """Median split per variant; the variants' calls are interleaved round-robin, so drift
+    in the machine's load hits all of them alike and their ratios stay comparable."""
+    rows: dict[str, list[dict]] = {name: [] for name in variants}
+    for r in range(repeats + 1):  # round 0 warms the backend up at each size
+        for name, (size, reduced) in variants.items():
+            row = _draw_once(pdoc, conn, size, reduced, seed=1)
+            if r:
+                rows[name].append(row)
+    out = {}
+    for name, (size, reduced) in variants.items():
+        med = {k: _median([row[k] for row in rows[name]]) for k in STAGES}
+        med.update(sent=rows[name][0]["sent"], size=size, reduced=reduced, n=repeats)
+        out[name] = med
     return out
 
 
@@ -201,9 +210,8 @@ def _bench_document(k, conn, width: int, height: int, repeats: int, live_s: floa
 
     model = DocumentModel(pdoc, conn, setting)
     res: dict = {"document": f"{width}x{height}", "auto_size": model.working_size()}
-    res["reduced_256"] = _draw_split(pdoc, conn, 256, True, repeats, 1)
-    res["full_256"] = _draw_split(pdoc, conn, 256, False, repeats, 1)
-    res["reduced_auto"] = _draw_split(pdoc, conn, model.working_size(), True, repeats, 1)
+    res.update(_draw_splits(pdoc, conn, {"full_256": (256, False), "reduced_256": (256, True),
+                                         "reduced_auto": (model.working_size(), True)}, repeats))
     res["click_auto"] = _draw_click(model, conn, repeats)
     res["live"] = _live_rate(model, pdoc, conn, live_s)
     doc.close()
@@ -236,8 +244,6 @@ def run(*_args) -> None:
 
 
 # ------------------------------------------------------------------------------ on the host
-STAGES = ("read layers", "reduce", "transfer", "backend", "upscale", "setPixelData", "visible",
-          "total")
 
 
 def _report(res: dict) -> str:

@@ -45,6 +45,8 @@ class Setting:
     types: tuple[type, ...] = ()
     bounds: tuple[float, float] | None = None
     widget: str = ""  # "file": a line edit with a browse button
+    section: str = ""  # "remote": in the dialog's collapsed "Remote backend" section
+    placeholder: str = ""  # shown in an empty text field: what empty means
 
     def in_bounds(self, value: Any) -> bool:
         if self.bounds is None or isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -73,11 +75,11 @@ DECLARATIONS: tuple[Setting, ...] = (
             widget="file"),
     Setting("curve_server_key", "Server public key", "",
             "CURVE public key file (server.key) or its Z85 text, of a remote backend.",
-            widget="file"),
+            widget="file", section="remote", placeholder="only for a backend on another machine"),
     Setting("curve_client_key", "Client key file", "",
             "This client's CURVE secret key file (client.key_secret, zmq.auth format) for a "
             "remote backend; its public half must be in the server's clients/ folder.",
-            widget="file"),
+            widget="file", section="remote", placeholder="client.key_secret"),
     Setting("working_size_auto", "Working size from the document", True,
             "Draw! works at the document's long side, up to 1024 px when the backend has a "
             "GPU and 512 px on a CPU (Live stays at 256 px). Off: the working size below is "
@@ -90,11 +92,17 @@ DECLARATIONS: tuple[Setting, ...] = (
             "How long one generate request may take before it is retried.", bounds=(1.0, 3600.0)),
     Setting("generate_retries", "Generate retries", 1,
             "Lazy-Pirate resends of a generate request after a timeout.", bounds=(0, 10)),
-    Setting("live_debounce", "Live delay (s)", 0.2,
+    Setting("live_debounce", "Live delay (s)", 0.1,
             "Live mode sends the canvas at most this often while you paint (one request at a "
             "time; the newest state wins).",
             bounds=(0.1, 30.0)),
-    Setting("model", "Model", "", "Model id to ask for; empty = the backend's default."),
+    Setting("history_limit", "History limit", 20,
+            "How many results to keep before the docker offers to drop the oldest (each is a "
+            "full-size layer). Nothing is ever dropped without your click.", bounds=(1, 1000)),
+    Setting("model", "Model (optional)", "",
+            "Model id to ask the backend for (a backend can serve several weights); leave "
+            "empty for the backend's default, named in the docker's status line.",
+            placeholder="empty: the backend's default model"),
 )
 BY_KEY = {s.key: s for s in DECLARATIONS}
 # Changing one of these means the local backend process must be restarted (or stopped) ...

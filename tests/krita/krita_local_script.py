@@ -201,12 +201,55 @@ def run_reduced(endpoint: str, res: dict) -> None:
     doc.close()
 
 
+def run_live(endpoint: str, res: dict) -> None:
+    """Live mode: after the first live picture, painting a few label pixels redraws only
+    around them (the live layer keeps its other pixels byte for byte)."""
+    from krita import Krita
+    from paintboard_krita import document as pd
+    from paintboard_krita.model.connection import Connection
+    from paintboard_krita.model.jobs import DocumentModel
+    from paintboard_krita.model.templates import BUILTIN
+
+    doc = Krita.instance().createDocument(W, H, "paintboard-live", "RGBA", "U8", "", 72.0)
+    pdoc = pd.PaintboardDocument(doc)
+    pdoc.ensure_layers()
+    pdoc.set_labels(BUILTIN[0].render(W, H))
+    conn = Connection(endpoint)
+    conn.connect()
+    _pump(lambda: conn.is_connected, 120, conn)
+    now = [0.0]
+    model = DocumentModel(pdoc, conn, _setting, clock=lambda: now[0])
+    model.set_live(True)
+    model.tick()
+    _pump(lambda: model.live_result is not None, 180, conn)
+    live = pdoc.node(pdoc.live_layer_id())
+    before = bytes(live.pixelData(0, 0, W, H))
+    first = model.live_result
+    pdoc.set_labels(_paint(pdoc.read_inputs().labels, EDIT, GRASS_BGRA))
+    now[0] += 10.0
+    model.tick()
+    _pump(lambda: model.live_result is not first, 180, conn)
+    after = bytes(pdoc.node(pdoc.live_layer_id()).pixelData(0, 0, W, H))
+    ex, ey, ew, eh = EDIT
+    far = [(x, y) for y in range(H) for x in range(W)
+           if not (ex - 40 <= x < ex + ew + 40 and ey - 40 <= y < ey + eh + 40)]
+    res["live_far_same"] = all(before[(y * W + x) * 4:(y * W + x) * 4 + 4]
+                               == after[(y * W + x) * 4:(y * W + x) * 4 + 4] for x, y in far)
+    res["live_edit_changed"] = before[(ey * W + ex) * 4:((ey + eh) * W) * 4] != \
+        after[(ey * W + ex) * 4:((ey + eh) * W) * 4]
+    res["live_status"] = model.status
+    model.set_live(False)
+    conn.close()
+    doc.close()
+
+
 def run(*_args) -> None:
     out = Path(os.environ["PB_OUT"])
     res: dict = {"ok": False}
     try:
         run_local(out, os.environ["PB_ENDPOINT"], res)
         run_reduced(os.environ["PB_ENDPOINT"], res)
+        run_live(os.environ["PB_ENDPOINT"], res)
         res["ok"] = True
     except Exception:
         res["error"] = traceback.format_exc()

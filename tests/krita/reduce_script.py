@@ -135,7 +135,10 @@ def phase(out: Path, endpoint: str, res: dict) -> None:
         sent = pdoc.read_inputs(model.working_size())
         (out / "sent_labels.bgra").write_bytes(sent.labels)
         res["draw_sent"] = [sent.width, sent.height]
-        fake = sent.labels.translate(bytes(v ^ 0x5A for v in range(256)))  # fake_backend's image
+        # fake_backend.fake_image of what was sent (labels translated, XOR the strokes)
+        fake = sent.labels.translate(bytes(v ^ 0x5A for v in range(256)))
+        fake = (int.from_bytes(fake, "little") ^ int.from_bytes(sent.strokes, "little")
+                ).to_bytes(len(fake), "little")
         res["draw_layer_matches"] = bytes(node.pixelData(0, 0, W, H)) == reduce.upscale(
             fake, sent.width, sent.height, W, H)
     conn.close()

@@ -61,6 +61,9 @@ def _check_common(res: dict, out: Path) -> dict:
     # a 640×480 page drawn at working size 256: the reduced result, upscaled only where redrawn
     assert max(res["upscale_region_max_diff"]) <= 4, res["upscale_region_max_diff"]  # rounding
     assert res["reduced_entries"] == [0, 1] and res["reduced_outside_same"]
+    # live mode: painting a few label pixels redraws only around them (the fake's picture is
+    # per pixel, so only the real backend's run could notice a whole-picture live update)
+    assert res["live_far_same"] and res["live_edit_changed"], res["live_status"]
     for row in res["scale_mask_rows"]:  # one mask row: 0 … ramp … 255 … ramp … 0, smooth
         assert row[0] == 0 and row[len(row) // 2] == 255 and row[-1] == 0
         half = row[:len(row) // 2]

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from krita_helpers import ROOT, fake_backend_argv
+from krita_helpers import ROOT, fake_backend_argv, real_backend_argv
 
 sys.path.insert(0, str(ROOT / "installer"))
 from paintboard_installer import plugin_files  # noqa: E402
@@ -88,7 +88,10 @@ def _run_session(tmp: Path, endpoint: str) -> dict:
 
 def test_working_session_in_real_krita(tmp_path: Path, backend_process) -> None:
     _tools_or_skip()
-    endpoint, _ = backend_process(fake_backend_argv, timeout=30)
+    # PB_SESSION_REAL=1 (by hand, for the docs screenshots with PB_SHOTS): the real backend.
+    real = bool(os.environ.get("PB_SESSION_REAL"))
+    endpoint, _ = backend_process(real_backend_argv if real else fake_backend_argv,
+                                  timeout=180 if real else 30)
     res = _run_session(tmp_path, endpoint)
     print(json.dumps(res, indent=1))
     assert "error" not in res, res["error"]
@@ -102,6 +105,8 @@ def test_working_session_in_real_krita(tmp_path: Path, backend_process) -> None:
     # Bug 4: no document → disabled, and the docker says why.
     assert res["nodoc_disabled"] and "No document open" in res["nodoc_reason"]
     assert res["docA_enabled"] and res["setup_ok"]
+    # Fits the default layout's right column: usable at 300 px, Draw!/Back/Forward in sight.
+    assert res["docker_min_width"] <= 300 and res["generate_on_top"], res["docker_min_width"]
     # Bug 5: the template went on in one undo step; Ctrl+Z gave the user's labels back.
     assert res["template_applied"] and res["template_undone"], res["template_status"]
     # Bug 2 + 3: a real stroke on 'color strokes', Draw! by shortcut and by click, the
@@ -128,3 +133,4 @@ def test_working_session_in_real_krita(tmp_path: Path, backend_process) -> None:
     assert "No document open" in res["all_closed_reason"]
     assert res["reopen_model"] and res["reopen_entries"] == res["reopen_rows"] == 3
     assert res["reopen_back_moved"] and res["reopen_draw_added"]
+    assert res["backend_dialog"]  # opens by a click, CURVE keys collapsed

@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MODEL_MODULES = ["paintboard_krita", "paintboard_krita.settings", "paintboard_krita.transport",
                  "paintboard_krita.document", "paintboard_krita.model.connection",
                  "paintboard_krita.model.backend_process", "paintboard_krita.model.history",
-                 "paintboard_krita.model.jobs", "paintboard_krita.model.root",
+                 "paintboard_krita.model.jobs", "paintboard_krita.model.live",
+                 "paintboard_krita.model.editing", "paintboard_krita.model.root",
                  "paintboard_krita.model.labels", "paintboard_krita.model.templates",
                  "paintboard_krita.model.local_redraw"]
 UI_MODULES = ["paintboard_krita.app", "paintboard_krita.extension", "paintboard_krita.ui.docker",

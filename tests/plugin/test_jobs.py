@@ -127,7 +127,8 @@ def test_live_mode_sends_the_latest_state_one_request_at_a_time_and_keeps(fresh_
 
     paint(1)
     model.tick()  # the user is painting: the first state goes out at once
-    assert pump(conn, lambda: len(generates()) == 1)
+    # (its reply must be in before the fake hangs: a late reply would never come)
+    assert pump(conn, lambda: len(generates()) == 1 and not model.busy)
     assert generates()[0]["size"] == 256  # live works at 256 whatever the document
     fb.mode = "hang"  # the next request stays in flight
     clock.t += 1.0
@@ -179,3 +180,21 @@ def test_huge_canvas_refused_before_any_pixel_is_read(fresh_krita, fake_backend)
     assert reads == []
     assert "20000×20000" in model.status and "8192" in model.status
     assert model.history.entries == []
+
+
+def test_history_limit_is_shown_and_drops_only_on_request(fresh_krita, fake_backend):
+    fb = fake_backend()
+    doc, pdoc, conn, model = setup(fresh_krita, fb)
+    limits = {"history_limit": 2}
+    model.setting = lambda key: limits.get(key, setting(key))
+    for seed in (1, 2, 3, 4):
+        model.draw(seed=seed)
+        assert pump(conn, lambda s=seed: len(model.history.entries) == s)
+    assert model.over_limit() == 2  # over, and nothing was dropped on its own
+    model.jump(0)  # the user looks at the oldest one: it must survive
+    first = model.history.entries[0].layer_id
+    assert model.drop_oldest() == 2
+    assert [e.seed for e in model.history.entries] == [1, 4]
+    assert pdoc.exists(first) and model.current() == 0
+    assert model.over_limit() == 0 and "Dropped #2, #3" in model.status
+    assert model.drop_oldest() == 0

@@ -133,6 +133,9 @@ def test_a_patchwork_result_is_continued_with_each_parts_own_seed(sigs):
     inside_lake = seeds.painted(ALL, 77).painted(bytearray(b"\1" * 112 + b"\0" * 48), 5)
     assert make_plan("draw", old, new, base_seeds=inside_lake).seed == 5
     assert SeedMap.decode("garbage", 160, 3).seeds == [3]
+    # the margin around the edit (rows 2..8) does not spill into the rows the other seed drew
+    p = make_plan("draw", old, new, base_seeds=seeds)
+    assert p.mask.count == 7 * 5 and not any(p.mask.bits[7 * 16:])
     p = make_plan("draw", old, new, has_selection=True, selection=lake, base_seeds=seeds)
     assert (p.seed, p.redrawn) == (5, lake)  # changed inputs: continue the lake's own seed
 

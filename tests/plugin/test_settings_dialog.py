@@ -58,6 +58,11 @@ assert ed("endpoint").toolTip() == BY_KEY["endpoint"].description
 assert d.findChild(QPushButton, "curve_client_key_browse") is not None
 assert d.findChild(QPushButton, "curve_server_key_browse") is not None
 assert d.findChild(QPushButton, "endpoint_browse") is None
+# wide enough for paths; the CURVE keys wait in a collapsed "Remote backend" section
+assert d.width() >= 600 and ed("backend_python").minimumWidth() >= 380
+assert d.remote.isHidden() and not d.remote_toggle.isChecked()
+assert ed("curve_server_key").parent() is d.remote or d.remote.isAncestorOf(ed("curve_server_key"))
+assert "default" in ed("model").placeholderText()  # what an empty Model means
 assert ed("backend_python").text() == "/venv/bin/python"  # the installer's layer shows
 
 # a remote address without keys: refused inside the dialog, nothing saved or restarted
@@ -80,6 +85,7 @@ ed("curve_server_key").setText(server_pub)
 ed("curve_client_key").setText(pub)
 d.accept()
 assert "no secret key" in d.error.text(), d.error.text()
+assert not d.remote.isHidden()  # the section with the wrong field opens
 assert not user.exists() and applied == []
 
 # valid: saved atomically, the changed keys handed on, dialog closed

@@ -31,7 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--batch", default="1,4", help="batch sizes (default %(default)s)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch)")
-    parser.add_argument("--device", default="cpu", help="cpu, cuda, mps (default cpu)")
+    parser.add_argument(
+        "--device", default="cpu", help="cpu, cuda, mps; also the e2e server's (default cpu)"
+    )
     parser.add_argument(
         "--variants",
         default="engine",
@@ -60,6 +62,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--e2e-sizes", default="256,1024", help="working sizes for --e2e (default %(default)s)"
     )
     parser.add_argument("--e2e-repeats", type=int, default=5)
+    parser.add_argument(
+        "--e2e-modes",
+        default="full,reduced",
+        help="full: layers at document size both ways; reduced: layers reduced to the working "
+        "size before sending, as the plugin does (default %(default)s)",
+    )
     parser.add_argument("--weights", default=None, help="weights for --e2e (default: shipped)")
 
 
@@ -100,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
             weights=args.weights,
             threads=args.threads,
             log=log,
+            device=args.device,
+            modes=bm.parse_strs(args.e2e_modes),
         )
     report["wall_s"] = time.perf_counter() - t0
     log(f"== done in {report['wall_s']:.0f} s")

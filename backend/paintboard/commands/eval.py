@@ -44,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seg-steps", type=int, help="segmenter training steps")
     parser.add_argument("--seg-images", type=int, help="segmenter training images")
     parser.add_argument("--sheet", action="store_true", help="write the look sheets instead")
+    parser.add_argument("--sheet-kb", type=int, default=300, help="JPEG budget per sheet (KB)")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads")
     parser.add_argument("--no-progress", action="store_true")
 
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         from paintboard.inference import Engine
 
         engine = Engine(weights, device="cpu", threads=args.threads or None, precision="fp32")
-        for p in write_sheets(engine, args.out):
+        for p in write_sheets(engine, args.out, max_kb=args.sheet_kb):
             print(f"look sheet: {p} ({p.stat().st_size // 1000} KB)")
         return 0
 

@@ -92,6 +92,14 @@ class History:
             return []
         return self.show_only(target, is_visible)
 
+    def beyond_limit(self, limit: int, is_visible: Callable[[str], bool]) -> list[Entry]:
+        """The oldest entries over ``limit``, never the one shown (the caller asks the user)."""
+        extra = len(self.entries) - max(1, limit)
+        if extra <= 0:
+            return []
+        cur = self.current(is_visible)
+        return [e for i, e in enumerate(self.entries) if i != cur][:extra]
+
     def prune_missing(self, exists: Callable[[str], bool]) -> list[Entry]:
         """Forget entries whose layer the user deleted by hand; returns them."""
         gone = [e for e in self.entries if not exists(e.layer_id)]

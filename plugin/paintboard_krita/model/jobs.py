@@ -1,4 +1,4 @@
-"""Per-document jobs: Draw!, Variation, live mode, and the history they produce.
+"""Per-document jobs: Draw!, Variation and the history they produce (live mode: live.py).
 
 The document is reached only through a small duck-typed interface (``PaintboardDocument`` in
 Krita, a fake in tests). Replies carry the model that asked, so a result lands in its own
@@ -18,16 +18,15 @@ from ..signals import Signal
 from .connection import Connection
 from .editing import EditingActions
 from .history import Entry, History
+from .live import LiveMode
 from .local_redraw import Plan, Rect, SeedMap, TileSig, feather_px, tiles_of_alpha
 from .local_redraw import plan as plan_redraw
 from .working_size import choose as choose_working_size
 
 log = logging.getLogger(__name__)
 
-LIVE_POLL_S = 0.1  # how often live mode looks at the (reduced) layers
 
-
-class DocumentModel(EditingActions):
+class DocumentModel(EditingActions, LiveMode):
     """State and actions of one document; every method returns at once."""
 
     def __init__(self, doc: Any, connection: Connection, setting: Callable[[str], Any],
@@ -45,13 +44,7 @@ class DocumentModel(EditingActions):
         self.busy_changed = Signal()  # (busy)
         self._draws: set[str] = set()
         self._last_inputs: Any = None
-        self.live = False
-        self._live_rid: str | None = None
-        self._live_sig: str | None = None
-        self._live_sent_at = float("-inf")
-        self._live_sent_sig: str | None = None
-        self._next_live_poll = 0.0
-        self.live_result: dict[str, Any] | None = None
+        self._init_live()
         self.auto_local = True  # issue #12: redraw only what changed since the shown result
 
     def rebind(self, doc: Any) -> None:
@@ -275,6 +268,26 @@ class DocumentModel(EditingActions):
         total = len(self.history.entries)
         return f"Showing Paintboard #{e.n} (seed {e.seed}), {cur + 1} of {total}"
 
+    def history_limit(self) -> int:
+        return int(self.setting("history_limit"))
+
+    def over_limit(self) -> int:
+        """How many results exceed the user's history limit (shown; never dropped silently)."""
+        return max(0, len(self.history.entries) - self.history_limit())
+
+    def drop_oldest(self) -> int:
+        """On the user's request: remove the oldest results' layers down to the limit."""
+        self.refresh_history()
+        gone = self.history.beyond_limit(self.history_limit(), self.doc.is_visible)
+        for entry in gone:
+            self.doc.remove_layer(entry.layer_id)
+        if gone:
+            self.history.prune_missing(self.doc.exists)
+            self._persist()
+            names = ", ".join(f"#{e.n}" for e in gone)
+            self._say(f"Dropped {names} (Edit ▸ Undo brings the layers back)")
+        return len(gone)
+
     def refresh_history(self) -> None:
         """Drop entries whose layers the user deleted by hand."""
         if self.history.prune_missing(self.doc.exists):
@@ -294,123 +307,3 @@ class DocumentModel(EditingActions):
 
     def current(self) -> int | None:
         return self.history.current(self.doc.is_visible)
-
-    # -- live mode ----------------------------------------------------------------------------
-    def set_live(self, on: bool, quiet: bool = False) -> None:
-        """Live off removes the live layer unless the user painted on it (then it is kept)."""
-        was = self.live
-        self.live = on
-        self._live_sig = self._live_sent_sig = None
-        if not on and self._live_rid is not None:
-            self.connection.forget(self._live_rid)
-            self._live_rid = None
-            self.busy_changed.emit(self.busy)
-        if was and not on:
-            self.live_result = None
-        if was and not on and self.doc.is_open():
-            try:
-                self.doc.drop_live()
-            except Exception:
-                log.exception("could not tidy the live layer")
-        if not quiet:
-            self._say("Live mode on: pause painting to see the result" if on
-                      else "Live mode off")
-
-    def tick(self) -> None:
-        """Called from the UI timer: live mode sends the latest canvas state while you paint.
-
-        One live request at a time: the next one leaves when the previous result is in (and
-        at least ``live_debounce`` seconds after the previous request), carrying whatever the canvas
-        holds then, so intermediate states are skipped (latest wins) and a slow backend is
-        never flooded. The layers are read once, reduced to the live working size, and that
-        reading is both the change signature and what is sent.
-        """
-        if not self.live:
-            return
-        now = self.clock()
-        if now < self._next_live_poll:
-            return
-        self._next_live_poll = now + LIVE_POLL_S
-        if self._live_rid is not None or not self.connection.is_connected:
-            return
-        if now - self._live_sent_at < float(self.setting("live_debounce")):
-            return
-        try:
-            inputs = self.doc.read_inputs(self.working_size(live=True))
-        except Exception as exc:
-            self._say(f"Live mode: {exc}", error=True)
-            return
-        sig = inputs.digest()
-        self._live_sig = sig
-        if sig != self._live_sent_sig:
-            self._live_sent_at = now
-            self._send_live(sig, inputs)
-
-    def _live_base(self) -> Entry | None:
-        """What a live update edits: the live layer's last result, else the result shown."""
-        live_id = self.doc.live_layer_id() if hasattr(self.doc, "live_layer_id") else None
-        if self.live_result is not None and live_id and self.live_result.get("tiles"):
-            return Entry(n=0, layer_id=live_id, seed=self.live_result["seed"],
-                         tiles=self.live_result["tiles"], seeds=self.live_result["seeds"])
-        return self._shown()
-
-    def _send_live(self, sig: str, inputs: Any) -> None:
-        self._live_sent_sig = sig
-        tiles = TileSig.of_inputs(inputs)
-        base = self._live_base()
-        plan, alpha = self._plan("live", inputs, tiles, base, None)
-        if plan.mode == "nothing":
-            return
-        if self._live_rid is not None:
-            self.connection.forget(self._live_rid)  # latest wins
-        seed = plan.seed
-
-        def on_reply(header: dict[str, Any], buffers: list[bytes]) -> None:
-            if self._live_rid == holder["rid"]:
-                self._live_rid = None
-                self.busy_changed.emit(self.busy)
-            image = self._check_reply(header, buffers, inputs)
-            if image is None or not self.live or not self.doc.is_open():
-                return
-            sent = (inputs.width, inputs.height)
-            try:
-                if plan.mode == "local" and alpha is not None:
-                    self.doc.update_live_local(image, plan.base_layer, *alpha, size=sent)
-                else:
-                    self.doc.update_live(image, sent)
-            except Exception as exc:
-                self._say(f"Live mode: {exc}", error=True)
-                return
-            self.live_result = {"seed": int(header.get("seed", seed)),
-                                "model": str(header.get("model", "")),
-                                "inputs_hash": inputs.digest(), "inputs": inputs,
-                                "tiles": tiles.encode(),
-                                "seeds": self._seeds_after(plan, tiles, seed, alpha is not None)}
-            self._say("Live result updated" + (f" ({plan.reason})" if alpha else ""))
-
-        holder: dict[str, str] = {}
-        holder["rid"] = self._generate(inputs, seed, on_reply, live=True)
-        self._live_rid = holder["rid"]
-        self.busy_changed.emit(True)
-        self._say("Live: drawing…")
-
-    def keep_live(self) -> bool:
-        """The live layer itself becomes a history entry; live goes on with a fresh layer."""
-        if self.live_result is None:
-            self._say("Nothing to keep yet: live mode has not produced a result", error=True)
-            return False
-        n = self.history.next_number()
-        layer_id = self.doc.keep_live(f"Paintboard #{n}")
-        if layer_id is None:
-            self._say("Nothing to keep: the live layer is gone", error=True)
-            return False
-        inputs = self.live_result["inputs"]
-        self._add_entry(Entry(n=n, layer_id=layer_id, seed=self.live_result["seed"],
-                              model=self.live_result["model"],
-                              inputs_hash=self.live_result["inputs_hash"],
-                              width=inputs.doc_width, height=inputs.doc_height, live=True,
-                              tiles=self.live_result.get("tiles", ""),
-                              seeds=self.live_result.get("seeds", "")))
-        self.live_result = None
-        self._say(f"Kept the live result as Paintboard #{n}")
-        return True

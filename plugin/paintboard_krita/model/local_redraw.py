@@ -337,6 +337,10 @@ def plan(action: str, *, base_layer: str | None, base_n: int, base_seeds: SeedMa
     grown = changed.grown(margin_tiles(sig.tile, feather))
     ring = bytearray(g & ~c & 1 for g, c in zip(grown.bits, changed.bits))  # noqa: B905
     seed = seeds.majority(ring) or seeds.majority(grown.bits) or whole
+    if len(seeds.seeds) > 1:  # the margin stops where another seed drew: keep those tiles
+        k = seeds.seeds.index(seed)
+        both = zip(changed.bits, grown.bits, seeds.index)  # noqa: B905
+        grown.bits = bytearray(c | (g & (i == k)) for c, g, i in both)
     if grown.fraction > FULL_ABOVE:
         return Plan("full", seed, "most of the picture changed", base_layer, base_n)
     return Plan("local", seed, f"the changed {grown.fraction:.0%}", base_layer, base_n, grown,

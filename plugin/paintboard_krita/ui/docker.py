@@ -16,7 +16,6 @@ from PyQt5.QtCore import Qt, QTimer
 from PyQt5.QtGui import QIcon, QImage
 from PyQt5.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -31,10 +30,10 @@ from PyQt5.QtWidgets import (
 from .. import app as app_module
 from ..model.connection import ConnectionState
 from ..model.labels import install_kpl
-from ..model.templates import Template, foreign_fraction
+from ..model.templates import Template
 from ..settings import user_data_dir
-from .history import THUMB, HistoryWidget
-from .images import bgra_fitted, bgra_from_qimage, qimage_from_bgra
+from .history import THUMB, HistoryTab
+from .images import bgra_fitted, qimage_from_bgra
 from .palette import PaletteWidget
 from .settings_dialog import SettingsDialog
 from .templates import TemplatesWidget
@@ -191,11 +190,12 @@ class PaintboardDocker(DockWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self._paint_tab(), "Paint")
         self.templates = TemplatesWidget(self.templates_dir, self._apply_template,
-                                         self._save_template, self._import_template,
+                                         self._save_template, self._on_status,
                                          save_icon=krita_icon("document-save"),
                                          import_icon=krita_icon("document-import"))
         self.tabs.addTab(self.templates, "Templates")
-        self.history = HistoryWidget(lambda i: self._call("jump", i), krita_icon("visible"))
+        self.history = HistoryTab(lambda i: self._call("jump", i),
+                                  lambda: self._call("drop_oldest"), krita_icon("visible"))
         self.tabs.addTab(self.history, "History")
         w.addWidget(self.tabs, 1)
         self.setWidget(body)
@@ -257,7 +257,7 @@ class PaintboardDocker(DockWidget):
 
     def _sync_toggles(self) -> None:
         model = self._model
-        if model is not None and not model.doc.is_open():
+        if model is not None and not model.document_open():
             self.sync_active()  # closed under us: the App's watcher will agree in a moment
             return
         for button, on in ((self.live_btn, bool(model and model.live)),
@@ -315,8 +315,7 @@ class PaintboardDocker(DockWidget):
         model = self._model
         thumb = (lambda uid: model.thumbnail(uid, THUMB.width(), THUMB.height())) \
             if model else (lambda uid: None)
-        self.history.show_model(model, thumb)
-        count = len(model.history.entries) if model else 0
+        count = self.history.show_model(model, thumb)
         self.tabs.setTabText(2, f"History ({count})" if count else "History")
 
     # -- actions -------------------------------------------------------------------------------
@@ -377,23 +376,6 @@ class PaintboardDocker(DockWidget):
         qimage_from_bgra(data, width, height).save(str(target))
         self.templates.reload()
         self._on_status(f"Saved {target.name}", False)
-
-    def _import_template(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import label image", "", "Images (*.png)")
-        if not path:
-            return
-        img = QImage(path)
-        if img.isNull():
-            self._on_status(f"Cannot read {path}", True)
-            return
-        small = bgra_from_qimage(img, min(img.width(), 256), min(img.height(), 256))
-        bad = foreign_fraction(small)
-        if bad > 0.05:
-            self._on_status(f"{bad:.0%} of that image is not in the label palette; "
-                            "it would snap to the nearest classes", True)
-        self.templates_dir.mkdir(parents=True, exist_ok=True)
-        img.save(str(self.templates_dir / (Path(path).stem + ".png")))
-        self.templates.reload()
 
     def _toggle_local(self, on: bool) -> None:
         model = self._model_or_create(False)

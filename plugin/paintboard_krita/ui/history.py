@@ -7,7 +7,16 @@ from collections.abc import Callable
 
 from PyQt5.QtCore import QSize, Qt
 from PyQt5.QtGui import QColor, QIcon, QPainter, QPixmap
-from PyQt5.QtWidgets import QListWidget, QListWidgetItem
+from PyQt5.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 THUMB = QSize(64, 44)
 MARK = 18  # size of the "shown now" eye drawn on the current thumbnail
@@ -69,3 +78,42 @@ class HistoryWidget(QListWidget):
                 font.setBold(True)
                 item.setFont(font)
             self.addItem(item)
+
+
+class HistoryTab(QWidget):
+    """The list, plus the count against the history limit and 'Drop oldest' when over it."""
+
+    def __init__(self, on_jump: Callable[[int], None], on_drop: Callable[[], None],
+                 marker: QIcon | None = None, parent=None) -> None:
+        super().__init__(parent)
+        t = QVBoxLayout(self)
+        t.setContentsMargins(0, 2, 0, 0)
+        t.setSpacing(2)
+        self.list = HistoryWidget(on_jump, marker)
+        t.addWidget(self.list, 1)
+        row = QHBoxLayout()
+        self.count = QLabel()
+        self.count.setWordWrap(True)
+        self.count.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.drop_btn = QPushButton("Drop oldest")
+        self.drop_btn.setToolTip("Remove the oldest result layers down to the history limit "
+                                 "(Backend… ▸ History limit); the shown one stays. Undoable.")
+        self.drop_btn.clicked.connect(on_drop)
+        row.addWidget(self.count, 1)
+        row.addWidget(self.drop_btn)
+        t.addLayout(row)
+
+    def count_rows(self) -> int:
+        return self.list.count()
+
+    def show_model(self, model, thumbnail: Callable[[str], object]) -> int:
+        """Rebuild; returns the number of results."""
+        self.list.show_model(model, thumbnail)
+        count = len(model.history.entries) if model else 0
+        limit = model.history_limit() if model else 0
+        over = model.over_limit() if model else 0
+        self.count.setText(f"{count} results · limit {limit}" + (
+            f": {over} over, each a full-size layer" if over else "") if model else "")
+        self.count.setStyleSheet("color: #d29922;" if over else "")
+        self.drop_btn.setVisible(over > 0)
+        return count

@@ -26,6 +26,7 @@ from PyQt5.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +36,8 @@ from ..settings import DECLARATIONS, Setting, Settings, validate
 log = logging.getLogger(__name__)
 
 INT_LIMIT = 2**31 - 1  # QSpinBox is a C int
+MIN_FIELD_WIDTH = 380  # paths of a venv or key file stay readable
+REMOTE = "remote"
 
 
 class Field:
@@ -60,7 +63,9 @@ class Field:
             self.editor = spin
         else:
             self.editor = QLineEdit(parent)
-            self.editor.setPlaceholderText(str(decl.default) if decl.default else "")
+            self.editor.setMinimumWidth(MIN_FIELD_WIDTH)
+            self.editor.setPlaceholderText(decl.placeholder or
+                                           (str(decl.default) if decl.default else ""))
         self.editor.setObjectName(decl.key)
         self.editor.setToolTip(decl.description)
         self.widget: QWidget = self.editor
@@ -140,14 +145,31 @@ class SettingsDialog(QDialog):
         intro.setWordWrap(True)
         outer.addWidget(intro)
         form = QFormLayout()
+        self.remote = QWidget(self)
+        remote_form = QFormLayout(self.remote)
+        remote_form.setContentsMargins(12, 0, 0, 0)
         self.fields: dict[str, Field] = {}
         for decl in decls:
             field = Field(decl, self)
             label = QLabel(decl.label, self)
             label.setToolTip(decl.description)
-            form.addRow(label, field.widget)
+            (remote_form if decl.section == REMOTE else form).addRow(label, field.widget)
             self.fields[decl.key] = field
         outer.addLayout(form)
+        self.remote_toggle = QToolButton(self)
+        self.remote_toggle.setText("Remote backend (CURVE keys)")
+        self.remote_toggle.setCheckable(True)
+        self.remote_toggle.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self.remote_toggle.setAutoRaise(True)
+        self.remote_toggle.toggled.connect(self._show_remote)
+        has_remote = any(d.section == REMOTE for d in decls)
+        self.remote_toggle.setVisible(has_remote)
+        outer.addWidget(self.remote_toggle)
+        outer.addWidget(self.remote)
+        # Collapsed unless keys are set: most users run the local backend and never need them.
+        self._show_remote(has_remote and any(
+            self.settings.get(d.key) for d in decls if d.section == REMOTE))
+        self.setMinimumWidth(MIN_FIELD_WIDTH + 220)
 
         self.error = QLabel(self)
         self.error.setObjectName("error")
@@ -167,6 +189,14 @@ class SettingsDialog(QDialog):
         restore.clicked.connect(self.restore_defaults)
         outer.addWidget(self.buttons)
         self.load()
+
+    def _show_remote(self, on: bool) -> None:
+        self.remote_toggle.blockSignals(True)
+        self.remote_toggle.setChecked(on)
+        self.remote_toggle.blockSignals(False)
+        self.remote_toggle.setArrowType(Qt.DownArrow if on else Qt.RightArrow)
+        self.remote.setVisible(on)
+        self.adjustSize()
 
     # -- values ---------------------------------------------------------------------------------
     def load(self) -> None:
@@ -198,6 +228,8 @@ class SettingsDialog(QDialog):
             self.show_error("\n".join(errors.values()))
             first = next(iter(errors))
             if first in self.fields:
+                if self.fields[first].decl.section == REMOTE:
+                    self._show_remote(True)
                 self.fields[first].editor.setFocus()
             return
         try:

@@ -11,6 +11,7 @@ from pathlib import Path
 from PyQt5.QtCore import QSize, Qt
 from PyQt5.QtGui import QIcon, QImage, QPixmap
 from PyQt5.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
@@ -20,8 +21,8 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from ..model.templates import BUILTIN
-from .images import qimage_from_bgra
+from ..model.templates import BUILTIN, foreign_fraction
+from .images import bgra_from_qimage, qimage_from_bgra
 
 THUMB = QSize(80, 54)
 
@@ -30,12 +31,13 @@ class TemplatesWidget(QWidget):
     """Click a thumbnail to apply; ``source`` of an item is a Template or a PNG path."""
 
     def __init__(self, user_dir: Path, on_apply: Callable[[object], None],
-                 on_save: Callable[[], None], on_import: Callable[[], None],
+                 on_save: Callable[[], None], say: Callable[[str, bool], None],
                  parent: QWidget | None = None, save_icon: QIcon | None = None,
                  import_icon: QIcon | None = None) -> None:
         super().__init__(parent)
         self.user_dir = user_dir
         self.on_apply = on_apply
+        self.say = say
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.list = QListWidget()
@@ -53,7 +55,7 @@ class TemplatesWidget(QWidget):
         for text, tip, icon, slot in (
                 ("Save labels", "Save the labels layer as a new template", save_icon, on_save),
                 ("Import PNG…", "Import a label image (palette colours) as a template",
-                 import_icon, on_import)):
+                 import_icon, self.import_png)):
             button = QToolButton()
             button.setText(text)
             button.setToolTip(tip)
@@ -82,6 +84,24 @@ class TemplatesWidget(QWidget):
                 item.setToolTip(f"{png.stem} (your template)")
                 item.setData(Qt.UserRole, png)
                 self.list.addItem(item)
+
+    def import_png(self) -> None:
+        """Copy a label PNG into the user's templates; warn when it is not palette colours."""
+        path, _ = QFileDialog.getOpenFileName(self, "Import label image", "", "Images (*.png)")
+        if not path:
+            return
+        img = QImage(path)
+        if img.isNull():
+            self.say(f"Cannot read {path}", True)
+            return
+        small = bgra_from_qimage(img, min(img.width(), 256), min(img.height(), 256))
+        bad = foreign_fraction(small)
+        if bad > 0.05:
+            self.say(f"{bad:.0%} of that image is not in the label palette; "
+                     "it would snap to the nearest classes", True)
+        self.user_dir.mkdir(parents=True, exist_ok=True)
+        img.save(str(self.user_dir / (Path(path).stem + ".png")))
+        self.reload()
 
     def _apply(self, item: QListWidgetItem) -> None:
         self.on_apply(item.data(Qt.UserRole))

@@ -75,7 +75,7 @@ def _model(doc=None):
     return _app().model_for_doc(doc or Krita.instance().activeDocument(), create=False)
 
 
-def _wait(cond, timeout_ms: int = 15000, step: int = 100):
+def _wait(cond, timeout_ms: int = 60000, step: int = 100):
     """Yield until ``cond()``; records a timeout instead of raising."""
     waited = 0
     while waited < timeout_ms:
@@ -157,6 +157,9 @@ def _steps():
     yield 1500
     RES["docA_enabled"] = docker.work.isEnabled() and not docker.no_doc.isVisible()
     RES["dock_width"] = dock.width()
+    RES["docker_min_width"] = docker.widget().minimumSizeHint().width()
+    RES["generate_on_top"] = all(b.isVisible() for b in (
+        docker.draw_btn, docker.back_btn, docker.fwd_btn, docker.live_btn))
     yield click(docker.setup_btn)
     yield from _wait(lambda: _model(doc_a) is not None)
     model = _model(doc_a)
@@ -174,6 +177,8 @@ def _steps():
     yield key("ctrl+z")
     yield 800
     RES["template_undone"] = model.labels_pixels() == mine
+    yield click(lst.viewport(), lst.visualItemRect(lst.item(0)).center())  # and again, to keep
+    yield 500
 
     # -- colour mode by a click, a real stroke, Draw! by its shortcut (bugs 2, 3)
     docker.tabs.setCurrentIndex(0)
@@ -243,17 +248,17 @@ def _steps():
     doc_b = k.createDocument(W, H, "Session B", "RGBA", "U8", "", 72.0)
     k.activeWindow().addView(doc_b)
     yield 1200
-    RES["b_rows_before_setup"] = docker.history.count()
+    RES["b_rows_before_setup"] = docker.history.count_rows()
     yield click(docker.setup_btn)
     yield from _wait(lambda: _model(doc_b) is not None)
     yield click(docker.draw_btn)
     yield from _wait(lambda: _model(doc_b) is not None and len(_model(doc_b).history.entries))
     yield 300
-    RES["b_rows"] = docker.history.count()
+    RES["b_rows"] = docker.history.count_rows()
     yield click(*_doc_tab(0))  # the user clicks document A's tab
     yield 1200
     RES["active_after_tab_click"] = k.activeDocument().name() if k.activeDocument() else None
-    RES["a_rows_after_switch"] = docker.history.count()
+    RES["a_rows_after_switch"] = docker.history.count_rows()
     RES["a_entries"] = len(model.history.entries)
 
     # -- save A, close it by Krita's own action, reopen it: a working history (bug 1)
@@ -265,17 +270,17 @@ def _steps():
     yield ("later", lambda: _close_active(doc_a))
     yield 1500
     RES["after_close_a_active"] = k.activeDocument().name() if k.activeDocument() else None
-    RES["after_close_rows"] = docker.history.count()
+    RES["after_close_rows"] = docker.history.count_rows()
     yield ("later", lambda: _close_active(doc_b))
     yield 1500
     RES["all_closed_disabled"] = not docker.work.isEnabled()
     RES["all_closed_reason"] = docker.no_doc.text() if docker.no_doc.isVisible() else ""
-    RES["all_closed_rows"] = docker.history.count()
+    RES["all_closed_rows"] = docker.history.count_rows()
     _grab("docker-no-document.png")
     doc_r = k.openDocument(kra)
     k.activeWindow().addView(doc_r)
     yield 1500
-    RES["reopen_rows"] = docker.history.count()
+    RES["reopen_rows"] = docker.history.count_rows()
     reopened = _model(doc_r)
     RES["reopen_model"] = reopened is not None
     if reopened is None:
@@ -293,6 +298,17 @@ def _steps():
     docker.tabs.setCurrentIndex(0)
     yield 300
     _grab("docker-paint.png")
+    # The Backend… dialog opens from its button (modeless: the session goes on).
+    yield click(docker.backend_btn)
+    yield 800
+    from paintboard_krita.ui.settings_dialog import SettingsDialog
+
+    dialogs = [w for w in docker.findChildren(SettingsDialog) if w.isVisible()]
+    RES["backend_dialog"] = len(dialogs) == 1 and dialogs[0].remote.isHidden()
+    if dialogs:
+        if SHOTS:
+            dialogs[0].grab().save(str(Path(SHOTS) / "backend-dialog.png"))
+        dialogs[0].reject()
 
 
 class SessionExtension(Extension):
