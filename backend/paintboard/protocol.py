@@ -11,12 +11,18 @@ plus buffers, or ``{"v", "id", "op", "ok": false, "error": {"code", "message"}}`
 ``generate`` request header::
 
     {"v": 1, "op": "generate", "id": "c1-7",
-     "width": 1024, "height": 768,            # document size; every buffer is width*height*4
+     "width": 1024, "height": 768,            # size of the buffers: width*height*4 each
      "labels": {"format": "BGRA8"},           # frame 1
      "strokes": {"format": "BGRA8"} | null,   # frame 2 when present
      "out_format": "BGRA8",                   # byte order of the reply image
      "seed": 1234, "size": 256,               # working resolution (longest side)
      "model": "small"}                        # optional; default is the server's model
+
+The buffers are the document's layers, or (what the plugin sends for a document larger than
+the working size) the layers already reduced to the working size: labels nearest-sampled,
+strokes pooled so no dab is lost, long side = ``size``. The reply image has the buffers' size;
+the client scales it back to its document (plugin: ``reduce.upscale``). A client that sends
+full-size layers gets a full-size image, as before.
 
 ``generate`` reply header: ``{..., "ok": true, "width", "height", "format", "seed", "model",
 "labels": {"snapped": n, "unknown": [[r, g, b, count], ...]}, "timings": {stage: seconds}}``

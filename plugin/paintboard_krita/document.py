@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import uuid
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +93,16 @@ class Inputs:
         h.update(self.labels)
         h.update(self.strokes)
         return h.hexdigest()
+
+
+def pixels_digest(pixels: Any) -> str:
+    """CRC-32 of a layer's pixels (bytes, or Krita's QByteArray read in place, no copy).
+
+    Why not blake2b of a ``bytes`` copy: on an A4 page that was 87 ms per digest against 8 ms
+    (measured in Krita), and live mode takes two per update; telling whether someone painted on
+    a layer needs no cryptographic hash.
+    """
+    return f"crc32:{zlib.crc32(pixels):08x}"
 
 
 class DocumentError(Exception):
@@ -294,8 +305,7 @@ class PaintboardDocument:
                 QTimer.singleShot(delay_ms, restore)
 
     def _pixels_digest(self, node: Any) -> str:
-        return hashlib.blake2b(bytes(node.pixelData(0, 0, self.width, self.height)),
-                               digest_size=12).hexdigest()
+        return pixels_digest(node.pixelData(0, 0, self.width, self.height))
 
     def to_document_size(self, data: bytes, size: tuple[int, int] | None) -> bytes:
         """A result of ``size`` (w, h) → document size (smooth upscale in Qt when it differs)."""
@@ -339,15 +349,20 @@ class PaintboardDocument:
             self.meta["layers"][LIVE] = node_id(live)
         else:
             live.setPixelData(data, 0, 0, self.width, self.height)
-        self._remember_live(live)
+        self._remember_live(live, data)
         live.setVisible(True)
         group.setVisible(True)
         self.refresh()
         return node_id(live)
 
-    def _remember_live(self, live: Any) -> None:
-        """Store a digest of what the plugin wrote, to tell later whether the user painted."""
-        self.meta["live_digest"] = self._pixels_digest(live)
+    def _remember_live(self, live: Any, written: bytes | None = None) -> None:
+        """Store a digest of what the plugin wrote, to tell later whether the user painted.
+
+        ``written``: the whole layer just written (pixels round-trip exactly), hashed without
+        reading it back from Krita.
+        """
+        self.meta["live_digest"] = (pixels_digest(written) if written is not None
+                                    else self._pixels_digest(live))
         self.save_meta()
 
     def _live_layer_untouched(self) -> Any | None:

@@ -92,7 +92,7 @@ DECLARATIONS: tuple[Setting, ...] = (
             "How long one generate request may take before it is retried.", bounds=(1.0, 3600.0)),
     Setting("generate_retries", "Generate retries", 1,
             "Lazy-Pirate resends of a generate request after a timeout.", bounds=(0, 10)),
-    Setting("live_debounce", "Live delay (s)", 0.2,
+    Setting("live_debounce", "Live delay (s)", 0.1,
             "Live mode sends the canvas at most this often while you paint (one request at a "
             "time; the newest state wins).",
             bounds=(0.1, 30.0)),

@@ -179,3 +179,26 @@ def test_save_jpeg_keeps_under_the_byte_budget(tmp_path) -> None:
     img = _noise(300, 400)
     n = save_jpeg(tmp_path / "s.jpg", img, 40_000)
     assert n <= 40_000 and (tmp_path / "s.jpg").stat().st_size == n
+
+
+def test_variation_is_zero_for_the_same_picture_and_grows_with_a_new_colour() -> None:
+    rgb, idx = _scene()
+    same = colour.variation([rgb], [rgb.copy()], [idx])
+    assert same == {"pixels": 0.0, "regions": 0.0}
+    tinted = (rgb.astype(np.float64) * 0.6 + np.array(ORANGE) * 0.4).astype(np.uint8)
+    moved = colour.variation([rgb], [tinted], [idx])
+    assert moved["pixels"] > 10 and moved["regions"] > 10
+
+
+def test_the_shipped_before_file_matches_the_default_eval_settings() -> None:
+    """Changing the default held-out set would silently turn every 'x before' target to n/a."""
+    import json
+    from dataclasses import asdict
+
+    from paintboard.commands.eval import default_before
+    from paintboard.evaluation.evaluate import EvalSettings
+
+    before = json.loads(default_before().read_text())
+    now = {"held_out": {"settings": asdict(EvalSettings())}}
+    assert report.comparable(now, before)
+    assert set(before["patch_swd"]["none"]) == {"256", "128", "64", "32", "16"}

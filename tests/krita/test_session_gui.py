@@ -105,6 +105,8 @@ def test_working_session_in_real_krita(tmp_path: Path, backend_process) -> None:
     # Bug 4: no document → disabled, and the docker says why.
     assert res["nodoc_disabled"] and "No document open" in res["nodoc_reason"]
     assert res["docA_enabled"] and res["setup_ok"]
+    # Fits the default layout's right column: usable at 300 px, Draw!/Back/Forward in sight.
+    assert res["docker_min_width"] <= 300 and res["generate_on_top"], res["docker_min_width"]
     # Bug 5: the template went on in one undo step; Ctrl+Z gave the user's labels back.
     assert res["template_applied"] and res["template_undone"], res["template_status"]
     # Bug 2 + 3: a real stroke on 'color strokes', Draw! by shortcut and by click, the

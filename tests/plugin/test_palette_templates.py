@@ -61,3 +61,20 @@ def test_templates_use_several_classes():
 def test_foreign_fraction_flags_non_palette_images():
     assert foreign_fraction(BUILTIN[0].render(50, 50)) == 0.0
     assert foreign_fraction(bytes((1, 2, 3, 255)) * 2500) == 1.0
+
+
+def test_templates_fit_any_page_without_stretching():
+    t = BUILTIN[0]
+    w = 120
+    # Krita's default A4 portrait: the scene keeps its 4:3 shape at the bottom, sky above.
+    h = round(w * 3508 / 2480)
+    data, note = t.render_fitted(w, h)
+    scene_h = round(w * 3 / 4)
+    assert len(data) == w * h * 4 and "extended the sky" in note
+    assert data[(h - scene_h) * w * 4:] == t.render(w, scene_h)
+    sky = t.render(w, scene_h)[:4]
+    assert data[:(h - scene_h) * w * 4] == sky * (w * (h - scene_h))
+    # A page within the scenes' shapes is drawn as it is; a very wide one loses sky only.
+    assert t.render_fitted(160, 100) == (t.render(160, 100), "")
+    wide, note = t.render_fitted(300, 100)
+    assert "cropped" in note and wide == t.render(300, 150)[50 * 300 * 4:]

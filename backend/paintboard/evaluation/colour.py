@@ -9,7 +9,9 @@ in CIEDE2000 (ΔE00 ≈ 1 is a just-noticeable difference):
 * dab → region — the dab colour against the whole region's generated mean;
 * bleed — one orange dab in the sky; how far every *other* non-water region's mean colour moves
   (water may rightly mirror the sky).  A generator that keeps each region's colour to itself
-  scores 0.
+  scores 0;
+* variation — how much a new seed (the plugin's *Variation*) changes a picture: per pixel and
+  in the regions' mean colours.  No target; near 0 means Variation does nothing visible.
 """
 
 from __future__ import annotations
@@ -101,4 +103,22 @@ def measure_bleed(
         "by_class": {k: round(float(np.mean(v)), 2) for k, v in sorted(by_class.items())},
         "min_region": BLEED_MIN_REGION,
         "dab_region_min": MIN_REGION,
+    }
+
+
+def variation(
+    a: list[np.ndarray], b: list[np.ndarray], indices: list[np.ndarray]
+) -> dict[str, float]:
+    """Mean ΔE00 between two seeds' pictures of the same inputs: per pixel, and of the mean
+    colour of every region of at least :data:`BLEED_MIN_REGION` of the picture."""
+    pixels, regions = [], []
+    for x, y, index in zip(a, b, indices, strict=True):
+        pixels.append(
+            float(metrics.ciede2000(metrics.srgb_to_lab(x), metrics.srgb_to_lab(y)).mean())
+        )
+        for _, mask in large_regions(index, BLEED_MIN_REGION):
+            regions.append(float(metrics.ciede2000(_lab_mean(x, mask), _lab_mean(y, mask))))
+    return {
+        "pixels": float(np.mean(pixels)),
+        "regions": float(np.mean(regions)) if regions else float("nan"),
     }

@@ -10,7 +10,7 @@ module then reads these sets:
 
 * :mod:`.stripes` — stripe index, columns and rows, no strokes / strokes / ground truth;
 * :mod:`.swd` — patch sliced Wasserstein distance to the ground truth per pyramid level;
-* :mod:`.colour` — hinted-cell error, dab → region, bleed;
+* :mod:`.colour` — hinted-cell error, dab → region, bleed, variation (a second seed);
 * :mod:`.fidelity` — segmenter mIoU ratio at both working sizes;
 * :mod:`.metrics` — L1 / PSNR to the ground truth.
 
@@ -49,6 +49,7 @@ class EvalSettings:
     seed: int = HELD_OUT_SEED
 
 
+VARIATION_SEED = 10_000  # scene i's second picture: seed VARIATION_SEED + i instead of i
 QUICK = EvalSettings(count=12, seg_images=96, seg_steps=150)
 
 
@@ -176,6 +177,12 @@ def evaluate(
     )
     truth = [sc.rgb for sc in scenes]
     idx = [sc.index for sc in scenes]
+    var = {}
+    for key, strokes in (("none", [None] * n), ("strokes", st["strokes"])):
+        other = _generate_all(
+            lambda x, k, i: gen(x, k, VARIATION_SEED + i), scenes, strokes, f"{key}, new seed"
+        )
+        var[key] = colour.variation(g[key], other, idx)
 
     t = time.time()
     stripe = {
@@ -228,6 +235,7 @@ def evaluate(
         "stripe_index": stripe,
         "patch_swd": patch,
         "bleed": bleed,
+        "variation": var,
         "hint_colour": hint_metric(scenes, st["cells25"], g["cells25"], g["none"], s),
         "colour_spread": spread_metric(scenes, st["dabs"], g["dabs"], g["none"]),
         "label_fidelity": label_fidelity,

@@ -134,6 +134,7 @@ def judge(r: dict[str, Any], before: dict[str, Any] | None = None) -> dict[str, 
         "before": {
             "weights": before.get("weights") if before else None,
             "comparable": same,
+            "variation": b.get("variation") if b else None,
         },
     }
 
@@ -158,6 +159,20 @@ def format_table(r: dict[str, Any]) -> str:
         lines.append(
             f"{row['label']:44s} {_num(row['before']):>8s} {_num(row['value']):>8s}  "
             f"{row['target']:24s} {res}"
+        )
+    var, bvar = r.get("variation", {}), (bf.get("variation") or {})
+    if var:
+        lines.append(
+            "Variation (a new seed), mean dE00 per pixel / of region means: "
+            + ", ".join(
+                f"{k} {v['pixels']:.2f} / {v['regions']:.2f}"
+                + (
+                    f" (before {bvar[k]['pixels']:.2f} / {bvar[k]['regions']:.2f})"
+                    if k in bvar
+                    else ""
+                )
+                for k, v in var.items()
+            )
         )
     rec = r.get("reconstruction", {})
     lines.append(

@@ -14,8 +14,17 @@ def dilate(mask: np.ndarray, n: int) -> np.ndarray:
     out = mask.astype(bool)
     for _ in range(n):
         p = np.pad(out, 1)
-        out = (p[1:-1, 1:-1] | p[:-2, 1:-1] | p[2:, 1:-1] | p[1:-1, :-2] | p[1:-1, 2:]
-               | p[:-2, :-2] | p[:-2, 2:] | p[2:, :-2] | p[2:, 2:])
+        out = (
+            p[1:-1, 1:-1]
+            | p[:-2, 1:-1]
+            | p[2:, 1:-1]
+            | p[1:-1, :-2]
+            | p[1:-1, 2:]
+            | p[:-2, :-2]
+            | p[:-2, 2:]
+            | p[2:, :-2]
+            | p[2:, 2:]
+        )
     return out
 
 

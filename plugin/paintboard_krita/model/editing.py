@@ -77,6 +77,9 @@ class EditingActions:
             self._say(f"Cannot read the labels: {exc}", error=True)
             return None
 
+    def document_open(self) -> bool:
+        return self.doc.is_open()
+
     def size(self) -> tuple[int, int]:
         return self.doc.width, self.doc.height
 

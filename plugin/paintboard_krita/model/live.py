@@ -107,6 +107,7 @@ class LiveMode:
         def on_reply(header: dict[str, Any], buffers: list[bytes]) -> None:
             if self._live_rid == holder["rid"]:
                 self._live_rid = None
+                self._next_live_poll = 0.0  # the next tick looks at the canvas at once
                 self.busy_changed.emit(self.busy)
             image = self._check_reply(header, buffers, inputs)
             if image is None or not self.live or not self.doc.is_open():

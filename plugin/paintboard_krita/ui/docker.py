@@ -257,7 +257,7 @@ class PaintboardDocker(DockWidget):
 
     def _sync_toggles(self) -> None:
         model = self._model
-        if model is not None and not model.doc.is_open():
+        if model is not None and not model.document_open():
             self.sync_active()  # closed under us: the App's watcher will agree in a moment
             return
         for button, on in ((self.live_btn, bool(model and model.live)),

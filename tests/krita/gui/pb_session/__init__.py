@@ -157,6 +157,9 @@ def _steps():
     yield 1500
     RES["docA_enabled"] = docker.work.isEnabled() and not docker.no_doc.isVisible()
     RES["dock_width"] = dock.width()
+    RES["docker_min_width"] = docker.widget().minimumSizeHint().width()
+    RES["generate_on_top"] = all(b.isVisible() for b in (
+        docker.draw_btn, docker.back_btn, docker.fwd_btn, docker.live_btn))
     yield click(docker.setup_btn)
     yield from _wait(lambda: _model(doc_a) is not None)
     model = _model(doc_a)
