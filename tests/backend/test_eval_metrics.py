@@ -188,3 +188,17 @@ def test_variation_is_zero_for_the_same_picture_and_grows_with_a_new_colour() ->
     tinted = (rgb.astype(np.float64) * 0.6 + np.array(ORANGE) * 0.4).astype(np.uint8)
     moved = colour.variation([rgb], [tinted], [idx])
     assert moved["pixels"] > 10 and moved["regions"] > 10
+
+
+def test_the_shipped_before_file_matches_the_default_eval_settings() -> None:
+    """Changing the default held-out set would silently turn every 'x before' target to n/a."""
+    import json
+    from dataclasses import asdict
+
+    from paintboard.commands.eval import default_before
+    from paintboard.evaluation.evaluate import EvalSettings
+
+    before = json.loads(default_before().read_text())
+    now = {"held_out": {"settings": asdict(EvalSettings())}}
+    assert report.comparable(now, before)
+    assert set(before["patch_swd"]["none"]) == {"256", "128", "64", "32", "16"}

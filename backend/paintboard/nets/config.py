@@ -101,12 +101,12 @@ PRESETS: dict[str, ModelConfig] = {
     "tiny": ModelConfig(
         name="tiny", ngf=8, num_up=4, max_mult=4, map_hidden=8, ndf=8, d_scales=2, d_layers=3
     ),
-    # Shipped CPU model: CLADE + light map branch.  Instance statistics: with BatchNorm's running
-    # statistics (from 64-128 px training crops) the stripe index grew from 0.08 at 128 px to
-    # 0.17 at 256 and 0.27 at 512; normalising by each image's own statistics alone brought it
-    # to 0.07-0.08 at every size (scripts/diagnose_streaks.py).  Bilinear doubling (nearest
-    # left a grid) and seeded per-pixel noise (fine texture no longer has to come from the
-    # 64-d seed through a 4×4 grid).
+    # Shipped CPU model: CLADE + light map branch.  Bilinear doubling (nearest left a grid) and
+    # seeded per-pixel noise (fine texture no longer has to come from the 64-d seed through a
+    # 4×4 grid).  BatchNorm statistics stay: instance statistics measured far less streaking
+    # on round 1's weights but, trained, grew "droplet" blobs (the generator spikes a few
+    # pixels to steer per-image statistics, as StyleGAN's AdaIN did); round 2 trains at the
+    # working sizes instead, so the running statistics fit them (scripts/diagnose_streaks.py).
     "small": ModelConfig(
         name="small",
         ngf=16,
@@ -115,7 +115,6 @@ PRESETS: dict[str, ModelConfig] = {
         map_hidden=16,
         upsample="bilinear",
         pixel_noise=True,
-        stats=StatsKind.INSTANCE.value,
     ),
     # Paper-size GauGAN generator, for GPU training and as the speed reference.
     "spade": ModelConfig(
