@@ -320,12 +320,16 @@ def build_conditioning(
     strokes: np.ndarray | None,
     s: int = DEFAULT_S,
     mood: np.ndarray | None = None,
+    *,
+    feather: bool = True,
 ) -> Conditioning:
     """Labels + strokes (+ an optional mood) at the same working resolution → :class:`Conditioning`.
 
     The one entry point used by both the trainer and the inference engine, so the generator
     always sees colour prepared the same way.  ``strokes=None`` (no stroke layer) is the same as
     an empty layer.  ``mood`` colours the regions no stroke touched (:func:`region_colour_map`).
+    ``feather``: soft hint-map edges (:func:`hint_maps`) — a model's own setting
+    (``ModelConfig.hint_feather``), since a model trained on hard edges expects hard edges.
     """
     height, width = index.shape
     if strokes is None:
@@ -337,6 +341,10 @@ def build_conditioning(
         )
     feature = color_feature(strokes, s)
     maps = np.concatenate(
-        [hint_maps(feature, height, width), region_colour_map(index, strokes, mood)], axis=0
+        [
+            hint_maps(feature, height, width, feather=feather),
+            region_colour_map(index, strokes, mood),
+        ],
+        axis=0,
     )
     return Conditioning(feature=feature, latent=latent(feature), maps=maps)

@@ -239,7 +239,9 @@ class Engine:
         t1 = time.perf_counter()
 
         mood = moods.pick(self.moods, seed)
-        cond = features.build_conditioning(index, small_strokes, self.cfg.feature_s, mood)
+        cond = features.build_conditioning(
+            index, small_strokes, self.cfg.feature_s, mood, feather=self.cfg.hint_feather
+        )
         dev, fmt = self.device, self.memory_format
         latent = torch.from_numpy(cond.latent).to(dev)[None]
         lab = torch.from_numpy(index.astype(np.int64)).to(dev)[None]
