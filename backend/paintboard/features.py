@@ -207,15 +207,20 @@ def hint_maps(
             max(1, int(round(height / s * HINT_FEATHER))),
             max(1, int(round(width / s * HINT_FEATHER))),
         )
-        maps[1:4] *= maps[0]
+        # blur only around the hints (a dab is a few % of the page): the rest stays zero
+        ys, xs = np.nonzero(maps[0])
+        y0, y1 = max(0, ys.min() - 2 * size[0]), min(height, ys.max() + 1 + 2 * size[0])
+        x0, x1 = max(0, xs.min() - 2 * size[1]), min(width, xs.max() + 1 + 2 * size[1])
+        win = maps[:, y0:y1, x0:x1]
+        win[1:4] *= win[0]
         for ch in range(4):
             for _ in range(2):  # two box passes ≈ a smooth (triangular) kernel, O(1) per pixel
-                ndimage.uniform_filter(maps[ch], size=size, output=maps[ch], mode="nearest")
-        weight = maps[0]
+                ndimage.uniform_filter(win[ch], size=size, output=win[ch], mode="nearest")
+        weight = win[0]
         inside = weight > 1e-3
-        maps[1:4][:, inside] /= weight[inside]
-        maps[1:4][:, ~inside] = 0.0
-        maps[0][~inside] = 0.0
+        win[1:4][:, inside] /= weight[inside]
+        win[1:4][:, ~inside] = 0.0
+        win[0][~inside] = 0.0
     return maps
 
 
@@ -320,12 +325,16 @@ def build_conditioning(
     strokes: np.ndarray | None,
     s: int = DEFAULT_S,
     mood: np.ndarray | None = None,
+    *,
+    feather: bool = True,
 ) -> Conditioning:
     """Labels + strokes (+ an optional mood) at the same working resolution → :class:`Conditioning`.
 
     The one entry point used by both the trainer and the inference engine, so the generator
     always sees colour prepared the same way.  ``strokes=None`` (no stroke layer) is the same as
     an empty layer.  ``mood`` colours the regions no stroke touched (:func:`region_colour_map`).
+    ``feather``: soft hint-map edges (:func:`hint_maps`) — a model's own setting
+    (``ModelConfig.hint_feather``), since a model trained on hard edges expects hard edges.
     """
     height, width = index.shape
     if strokes is None:
@@ -337,6 +346,10 @@ def build_conditioning(
         )
     feature = color_feature(strokes, s)
     maps = np.concatenate(
-        [hint_maps(feature, height, width), region_colour_map(index, strokes, mood)], axis=0
+        [
+            hint_maps(feature, height, width, feather=feather),
+            region_colour_map(index, strokes, mood),
+        ],
+        axis=0,
     )
     return Conditioning(feature=feature, latent=latent(feature), maps=maps)

@@ -33,8 +33,11 @@ MAX_UNKNOWN_FRACTION = 0.005
 
 # Numeric precision of the generator's forward pass.  "auto" = bf16 autocast on a CPU that
 # computes bf16 natively (AVX512-BF16 / AMX, or ARM BF16): measured 0.47-0.58x the fp32 time on
-# the small model, max 1 grey level of difference (docs/performance.md); fp16 autocast on CUDA;
-# fp32 everywhere else (MPS, CPUs that would only emulate bf16 and get slower).
+# the small model, max 1 grey level of difference (docs/performance.md); fp32 (channels-last)
+# on CUDA: fp16 autocast measured 2x slower at batch 1, 256² (7.5 vs 3.7 ms on an H200, issue
+# #10: the small model is launch-bound there, autocast only adds casts) and no faster at 1024²;
+# scripts/gpu_check.sh re-measures engine/fp16/bf16 on any lent GPU; fp32 everywhere else (MPS,
+# CPUs that would only emulate bf16 and get slower).
 # PAINTBOARD_FP32=1 forces fp32 whatever the argument says: the escape hatch should a
 # bf16/fp16 kernel misbehave on someone's machine.
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
@@ -65,9 +68,7 @@ def resolve_precision(device: torch.device, precision: str | None = "auto") -> s
         raise ValueError(f"unknown precision {precision!r}; use {', '.join(PRECISIONS)}")
     if os.environ.get(ENV_FP32, "").strip() not in ("", "0"):
         return "fp32"
-    if p == "auto":
-        if device.type == "cuda":
-            return "fp16"
+    if p == "auto":  # CUDA too gets fp32: see PRECISIONS above for the measurement
         if device.type == "cpu" and cpu_has_native_bf16():
             return "bf16"
         return "fp32"
@@ -239,7 +240,9 @@ class Engine:
         t1 = time.perf_counter()
 
         mood = moods.pick(self.moods, seed)
-        cond = features.build_conditioning(index, small_strokes, self.cfg.feature_s, mood)
+        cond = features.build_conditioning(
+            index, small_strokes, self.cfg.feature_s, mood, feather=self.cfg.hint_feather
+        )
         dev, fmt = self.device, self.memory_format
         latent = torch.from_numpy(cond.latent).to(dev)[None]
         lab = torch.from_numpy(index.astype(np.int64)).to(dev)[None]

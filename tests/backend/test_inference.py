@@ -202,7 +202,8 @@ def test_paintboard_fp32_env_forces_fp32(tiny_weights, monkeypatch):
 
 def test_precision_resolution(monkeypatch):
     monkeypatch.delenv(inference.ENV_FP32, raising=False)
-    assert inference.resolve_precision(torch.device("cuda"), "auto") == "fp16"
+    assert inference.resolve_precision(torch.device("cuda"), "auto") == "fp32"  # measured
+    assert inference.resolve_precision(torch.device("cuda"), "fp16") == "fp16"  # on request
     assert inference.resolve_precision(torch.device("mps"), "auto") == "fp32"
     with pytest.raises(ValueError, match="unknown precision"):
         inference.resolve_precision(torch.device("cpu"), "int8")

@@ -198,3 +198,32 @@ def test_history_limit_is_shown_and_drops_only_on_request(fresh_krita, fake_back
     assert pdoc.exists(first) and model.current() == 0
     assert model.over_limit() == 0 and "Dropped #2, #3" in model.status
     assert model.drop_oldest() == 0
+
+
+def test_live_looks_at_the_canvas_no_more_often_than_twice_its_cost(fresh_krita, fake_backend):
+    fb = fake_backend()
+    clock = Clock()
+    doc, pdoc, conn, model = setup(fresh_krita, fb, clock)
+    reads = []
+    original = pdoc.read_inputs
+
+    def slow_read(*args, **kwargs):  # a big page: each look costs 0.3 s of the UI thread
+        reads.append(clock.t)
+        clock.t += 0.3
+        return original(*args, **kwargs)
+
+    pdoc.read_inputs = slow_read
+    model.set_live(True)
+    model.tick()
+    assert pump(conn, lambda: model.live_result is not None and not model.busy)
+    model.tick()  # right after a result: one look (nothing changed, nothing sent)
+    looked = len(reads)
+    assert len([h for h in fb.received if h["op"] == "generate"]) == 1
+    for _ in range(5):  # nothing changes: 0.5 s of 0.1 s ticks, within 2 × 0.3 s of the look
+        clock.t += 0.1
+        model.tick()
+    assert len(reads) == looked
+    clock.t += 0.2
+    model.tick()
+    assert len(reads) == looked + 1
+    conn.close()

@@ -163,9 +163,10 @@ def make_sample(
     strokes: np.ndarray | None,
     s: int,
     mood: np.ndarray | None = None,
+    feather: bool = True,
 ) -> dict[str, torch.Tensor]:
     """One training/eval item from arrays at the working size (the same path inference takes)."""
-    cond = features.build_conditioning(index, strokes, s, mood)
+    cond = features.build_conditioning(index, strokes, s, mood, feather=feather)
     if strokes is None:
         strokes = np.zeros((*index.shape, 4), dtype=np.uint8)
     image = torch.from_numpy(np.ascontiguousarray(rgb[..., :3])).permute(2, 0, 1).float()
@@ -196,6 +197,7 @@ class FolderDataset(Dataset):
         progress: bool = False,
         shapes: Sequence[tuple[int, int]] = (),
         mood_rate: float = 0.0,
+        feather: bool = True,
     ) -> None:
         self.root = Path(root)
         self.size = int(size)
@@ -206,6 +208,7 @@ class FolderDataset(Dataset):
         self.hints = hints
         self.shapes = [(int(h), int(w)) for h, w in shapes] or [(self.size, self.size)]
         self.mood_rate = float(mood_rate)
+        self.feather = feather
         self.epoch = 0
         self.encoding, self.lookup = load_class_mapping(self.root / "classes.json")
         pairs = pair_files(self.root)
@@ -286,4 +289,4 @@ class FolderDataset(Dataset):
             from paintboard import moods
 
             mood = moods.class_means(rgb, index, palette.NUM_CLASSES)
-        return make_sample(rgb, index, strokes, self.s, mood)
+        return make_sample(rgb, index, strokes, self.s, mood, self.feather)

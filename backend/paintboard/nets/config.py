@@ -52,6 +52,7 @@ class ModelConfig:
     spade_hidden: int = 128  # spade: hidden channels of the shared conv
     upsample: str = "nearest"  # nearest | bilinear: how each block doubles the grid
     pixel_noise: bool = False  # add seeded per-pixel noise (learned per-channel scale) per block
+    hint_feather: bool = False  # the model reads feathered hint maps (features.hint_maps)
     ndf: int = 32
     d_scales: int = 2
     d_layers: int = 4
@@ -115,6 +116,7 @@ PRESETS: dict[str, ModelConfig] = {
         map_hidden=16,
         upsample="bilinear",
         pixel_noise=True,
+        hint_feather=True,
     ),
     # Paper-size GauGAN generator, for GPU training and as the speed reference.
     "spade": ModelConfig(

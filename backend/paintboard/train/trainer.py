@@ -118,6 +118,7 @@ class Trainer:
             progress=progress and self.is_main,
             shapes=cfg.shapes,
             mood_rate=cfg.mood_rate,
+            feather=self.mcfg.hint_feather,
         )
         self.sampler = DistributedSampler(
             self.dataset,

@@ -16,7 +16,11 @@ from .local_redraw import TileSig
 
 log = logging.getLogger(__name__)
 
-LIVE_POLL_S = 0.1  # how often live mode looks at the (reduced) layers
+LIVE_POLL_S = 0.1  # how often live mode looks at the (reduced) layers, at most
+# ... and never sooner than this many times what the last look cost: reading and reducing an
+# A4 page takes ~0.1 s of the UI thread, so looking every 0.1 s while nothing changes would keep
+# Krita busy; with 2 the UI thread is at most a third busy looking.
+LIVE_LOOK_FACTOR = 2.0
 
 
 class LiveMode:
@@ -79,6 +83,8 @@ class LiveMode:
         except Exception as exc:
             self._say(f"Live mode: {exc}", error=True)
             return
+        looked = self.clock()
+        self._next_live_poll = max(self._next_live_poll, looked + LIVE_LOOK_FACTOR * (looked - now))
         sig = inputs.digest()
         self._live_sig = sig
         if sig != self._live_sent_sig:
