@@ -319,3 +319,18 @@ def test_long_modules_state_why() -> None:
         f"modules over {MAX_LINES} lines without a '{LONG_REASON}' note (split them, or say "
         f"why not in the module docstring): {long}"
     )
+
+
+def test_the_plugin_imports_nothing_of_the_backend() -> None:
+    """Krita's Python has no numpy/torch: the plugin shares only protocol.py and palette.py,
+    through its own symlinks, never ``import paintboard...``."""
+    found = []
+    for path, tree in _sources(PLUGIN):
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            found += [_where(path, node) for n in names if n.split(".")[0] == "paintboard"]
+    assert not found, f"plugin imports the backend package: {found}"
