@@ -15,6 +15,7 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
 from paintboard.weights import load_generator, save_generator
 
 
@@ -25,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--eval", action="append", default=[], help="paintboard eval results.json")
     p.add_argument("--phase", action="append", default=[], help="a line describing a phase")
     p.add_argument("--data-card", help="the training set's card.json (paintboard synth)")
+    p.add_argument(
+        "--moods-from",
+        help="dataset folder to (re)build the card's mood bank from (moods.build_bank)",
+    )
     args = p.parse_args(argv)
 
     netG, cfg, card = load_generator(args.source)
@@ -38,6 +43,15 @@ def main(argv: list[str] | None = None) -> int:
         keys = ("count", "size", "seeds", "generator", "generator_version", "attribution")
         training["data_card"] = {k: data[k] for k in keys if k in data}
     card["training"] = training
+    if args.moods_from:
+        from paintboard import moods
+        from paintboard.data import FolderDataset
+        from paintboard.train.trainer import MOOD_BANK_SIZE
+
+        ds = FolderDataset(args.moods_from, 64, cache=False, hints=False)
+        picks = np.linspace(0, len(ds) - 1, num=min(4 * MOOD_BANK_SIZE, len(ds))).astype(int)
+        scenes = (ds.arrays(int(i)) for i in picks)
+        card[moods.CARD_KEY] = moods.build_bank(scenes, cfg.label_nc, MOOD_BANK_SIZE)
     metrics = {}
     for path in args.eval:
         res = json.loads(Path(path).read_text())

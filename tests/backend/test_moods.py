@@ -29,6 +29,16 @@ def test_class_means_are_exact_and_absent_classes_are_nan() -> None:
     assert np.isnan(m[[0, 2, 15]]).all()
 
 
+def test_bank_keeps_the_most_typical_scenes_in_scene_order() -> None:
+    rgb, index = scene()
+    pink = rgb.copy()
+    pink[:8] = (255, 0, 255)  # an unnatural sky, far from the median
+    bank = moods.build_bank([(rgb, index), (pink, index), (rgb, index), (rgb + 1, index)], 16, 3)
+    skies = [m[1] for m in bank]
+    assert len(bank) == 3 and [1.0, 0.0, 1.0] not in skies
+    assert skies[0] == skies[1] == [1.0, 0.4, 0.0]  # scenes 0 and 2, in order
+
+
 def test_bank_fills_a_class_missing_from_a_scene_with_its_median() -> None:
     rgb, index = scene()
     only_sky = np.ones_like(index)

@@ -497,7 +497,7 @@ class Trainer:
         (made once per run; the scenes, not crops, so a mood is a whole scene's light)."""
         if getattr(self, "_moods", None) is None:
             n = len(self.dataset)
-            picks = np.linspace(0, n - 1, num=min(MOOD_BANK_SIZE, n)).astype(int)
+            picks = np.linspace(0, n - 1, num=min(4 * MOOD_BANK_SIZE, n)).astype(int)
             scenes = (self.dataset.arrays(int(i)) for i in picks)
             self._moods = moods.build_bank(scenes, self.mcfg.label_nc, MOOD_BANK_SIZE)
         return self._moods
