@@ -37,7 +37,8 @@ def test_signature_finds_the_changed_tile_in_either_layer_and_round_trips():
     changed = TileMask.changed(a, b)
     assert [i for i, v in enumerate(changed.bits) if v] == [3 * 16 + 9, 9 * 16 + 0]
     assert TileSig.decode(b.encode()) == b
-    for bad in ("", "t0:64x40:4:AAAA", "t1:64x40:4:not base64!", "t1:64x41:4:" + b.encode()[-8:]):
+    t1 = "t1:64x40:4:" + b.encode().split(":", 3)[3]  # an older entry's format
+    for bad in ("", t1, "t2:64x40:4:not base64!", "t2:64x41:4:" + b.encode()[-8:]):
         assert TileSig.decode(bad) is None
     other = TileSig.of(SW, SH + 4, bytes(SW * (SH + 4) * 4), bytes(SW * (SH + 4) * 4))
     assert TileMask.changed(a, other) is None  # different size: not comparable
@@ -117,6 +118,18 @@ def test_plan_rules(sigs):
     labels, strokes = layers(1)
     p = make_plan("draw", old, TileSig.of(SW, SH, bytes(labels), bytes(strokes)))
     assert (p.mode, p.seed) == ("full", 77)  # everything changed: no point in a mask
+
+
+def test_a_changed_colour_stroke_redraws_its_whole_region_with_the_same_seed():
+    labels, strokes = layers()
+    old = TileSig.of(SW, SH, bytes(labels), bytes(strokes))
+    strokes[(2 * SW + 3) * 4:(2 * SW + 3) * 4 + 4] = b"\x00\x80\xff\xff"  # one orange dab pixel
+    new = TileSig.of(SW, SH, bytes(labels), bytes(strokes))
+    assert TileMask.changed(old, new).count == 1
+    for action in ("draw", "live"):
+        p = make_plan(action, old, new)
+        assert (p.mode, p.seed, p.base_layer) == ("full", 77, "L"), action
+        assert "whole region" in p.reason
 
 
 def test_a_patchwork_result_is_continued_with_each_parts_own_seed(sigs):

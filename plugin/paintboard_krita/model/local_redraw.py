@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-SIG_VERSION = "t1"
+SIG_VERSION = "t2"  # t2: separate stroke checksums (t1 entries draw everything once)
 GRID = 128  # at most this many tiles along the long side
 MIN_TILE = 4  # px; smaller tiles would only make the signature bigger
 FULL_ABOVE = 0.9  # a grown change covering more of the picture than this → draw everything
@@ -58,19 +58,22 @@ def _layer_crcs(buf: bytes, width: int, height: int, tile: int) -> list[int]:
 
 @dataclass(frozen=True)
 class TileSig:
-    """Per-tile checksums of labels + strokes at document size."""
+    """Per-tile checksums of labels + strokes at document size, and of the strokes alone
+    (a changed colour stroke recolours its whole region, not just its tiles)."""
 
     width: int
     height: int
     tile: int
     crcs: tuple[int, ...]
+    stroke_crcs: tuple[int, ...] = ()
 
     @classmethod
     def of(cls, width: int, height: int, labels: bytes, strokes: bytes) -> TileSig:
         tile = tile_size(width, height)
         a = _layer_crcs(labels, width, height, tile)
         b = _layer_crcs(strokes, width, height, tile)
-        return cls(width, height, tile, tuple((x * 31 + y) & 0xFFFFFFFF for x, y in zip(a, b)))  # noqa: B905
+        both = tuple((x * 31 + y) & 0xFFFFFFFF for x, y in zip(a, b))  # noqa: B905
+        return cls(width, height, tile, both, tuple(b))
 
     @classmethod
     def of_inputs(cls, inputs) -> TileSig:
@@ -85,7 +88,7 @@ class TileSig:
         return -(-self.height // self.tile)
 
     def encode(self) -> str:
-        raw = struct.pack(f"<{len(self.crcs)}I", *self.crcs)
+        raw = struct.pack(f"<{2 * len(self.crcs)}I", *self.crcs, *self.stroke_crcs)
         packed = base64.b64encode(zlib.compress(raw, 9)).decode("ascii")
         return f"{SIG_VERSION}:{self.width}x{self.height}:{self.tile}:{packed}"
 
@@ -101,10 +104,12 @@ class TileSig:
             w, h = (int(v) for v in size.split("x"))
             raw = zlib.decompress(base64.b64decode(packed))
             crcs = struct.unpack(f"<{len(raw) // 4}I", raw)
-            sig = cls(w, h, int(tile), tuple(crcs))
+            n = len(crcs) // 2
+            sig = cls(w, h, int(tile), tuple(crcs[:n]), tuple(crcs[n:]))
         except (ValueError, zlib.error, struct.error):
             return None
-        return sig if len(sig.crcs) == sig.nx * sig.ny else None
+        ok = len(sig.crcs) == len(sig.stroke_crcs) == sig.nx * sig.ny
+        return sig if ok else None
 
 
 Rect = tuple[int, int, int, int]  # x, y, width, height in document pixels
@@ -310,9 +315,10 @@ def plan(action: str, *, base_layer: str | None, base_n: int, base_seeds: SeedMa
       seed the base drew that part with when the inputs changed (so the new part fits what it
       replaces), else takes a new one (the user asked for a new lake); Variation always takes a
       new seed.
-    - Auto-local, no selection → the tiles that changed since the base, grown by a margin, with
-      the seed that drew the surrounding tiles; nothing changed → nothing (Variation still
-      varies everything).
+    - Auto-local, no selection → the tiles whose labels changed since the base, grown by a
+      margin, with the seed that drew the surrounding tiles; a changed colour stroke → the whole
+      picture with the base's seed (a dab recolours its whole region); nothing changed →
+      nothing (Variation still varies everything).
     - Otherwise the old behaviour: everything, Draw! with a new seed, live with the base's.
     """
     base = base_layer is not None and base_seeds is not None
@@ -333,6 +339,12 @@ def plan(action: str, *, base_layer: str | None, base_n: int, base_seeds: SeedMa
         return Plan("full", whole, "the image size changed")
     if changed.count == 0:
         return Plan("nothing", whole, "Nothing changed since the result shown",
+                    base_layer, base_n)
+    if base_sig.stroke_crcs != sig.stroke_crcs:
+        # a dab asks for its whole region's colour (the region colour map): redrawing only the
+        # dab's tiles would paint an orange patch into a blue sky.  Same seed: with the model's
+        # moods the regions without dabs keep their colours.
+        return Plan("full", whole, "a colour stroke recolours its whole region",
                     base_layer, base_n)
     grown = changed.grown(margin_tiles(sig.tile, feather))
     ring = bytearray(g & ~c & 1 for g, c in zip(grown.bits, changed.bits))  # noqa: B905
