@@ -171,6 +171,7 @@ def test_pixel_noise_starts_as_a_no_op_and_then_adds_seeded_texture() -> None:
         )
     assert a.shape == plain.shape == (1, 3, 40, 24)
     assert not torch.equal(a, plain) and not torch.equal(a, b)
+    assert len(g.noise_scale) == cfg.num_up - 1  # none after the full-resolution block
 
 
 def test_nearest_and_bilinear_doubling_differ_with_the_same_weights() -> None:

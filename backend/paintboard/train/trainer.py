@@ -227,7 +227,8 @@ class Trainer:
                 raise ValueError(
                     f"init_from {path}: '{prefix}' weights do not fit: {str(exc)[:300]}"
                 ) from None
-            bad = [k for k in missing if not k.startswith("noise_scale")] + list(unexpected)
+            # pixel-noise scales start as no-ops: new ones may be missing, dropped ones left out
+            bad = [k for k in [*missing, *unexpected] if not k.startswith("noise_scale")]
             if bad:
                 raise ValueError(f"init_from {path}: '{prefix}' weights do not fit: {bad[:5]}")
         if self.is_main:
