@@ -30,6 +30,24 @@ def test_shipped_weights_are_trained_and_meet_their_recorded_targets() -> None:
     assert best["hint_colour"]["with"] <= 0.5 * best["hint_colour"]["without"]
     assert best["colour_spread"]["with"] <= 12.0
     assert best["colour_spread"]["with"] <= 0.5 * best["colour_spread"]["without"]
+    # issue 13: no streaks, no bleed, labels respected (the README's table, from the card)
+    assert best["bleed"]["mean"] <= 5.0
+    truth = best["stripe_index"]["ground_truth"]
+    for case in ("none", "strokes"):
+        for axis in ("columns", "rows"):
+            assert best["stripe_index"][case][axis] <= 1.5 * truth[axis], (case, axis)
+    assert best["label_fidelity"]["256"]["ratio"] >= 0.85
+    assert best["label_fidelity"]["512"]["ratio"] >= 0.85
+
+
+def test_shipped_weights_carry_typical_moods() -> None:
+    from paintboard import moods
+
+    _, cfg, card = load_generator(default_weights_path())
+    bank = moods.from_card(card, cfg.label_nc)
+    assert bank is not None and len(bank) == 64
+    sky = bank[:, palette.BY_NAME["sky"].id]
+    assert (sky[:, 2] >= sky[:, 1]).mean() > 0.5  # mostly bluish skies, not the wild ones
 
 
 def test_one_orange_dab_turns_the_whole_sky_orange(engine: Engine) -> None:
