@@ -15,7 +15,6 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
 from paintboard.weights import load_generator, save_generator
 
 
@@ -46,12 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.moods_from:
         from paintboard import moods
         from paintboard.data import FolderDataset
-        from paintboard.train.trainer import MOOD_BANK_SIZE
+        from paintboard.train.trainer import dataset_mood_bank
 
         ds = FolderDataset(args.moods_from, 64, cache=False, hints=False)
-        picks = np.linspace(0, len(ds) - 1, num=min(4 * MOOD_BANK_SIZE, len(ds))).astype(int)
-        scenes = (ds.arrays(int(i)) for i in picks)
-        card[moods.CARD_KEY] = moods.build_bank(scenes, cfg.label_nc, MOOD_BANK_SIZE)
+        card[moods.CARD_KEY] = dataset_mood_bank(ds, cfg.label_nc)
     metrics = {}
     for path in args.eval:
         res = json.loads(Path(path).read_text())
