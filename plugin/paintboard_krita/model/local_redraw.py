@@ -58,22 +58,20 @@ def _layer_crcs(buf: bytes, width: int, height: int, tile: int) -> list[int]:
 
 @dataclass(frozen=True)
 class TileSig:
-    """Per-tile checksums of labels + strokes at document size, and of the strokes alone
-    (a changed colour stroke recolours its whole region, not just its tiles)."""
+    """Per-tile checksums of the labels and of the strokes at document size, kept apart
+    because a changed colour stroke recolours its whole region, not just its tiles."""
 
     width: int
     height: int
     tile: int
-    crcs: tuple[int, ...]
-    stroke_crcs: tuple[int, ...] = ()
+    label_crcs: tuple[int, ...]
+    stroke_crcs: tuple[int, ...]
 
     @classmethod
     def of(cls, width: int, height: int, labels: bytes, strokes: bytes) -> TileSig:
         tile = tile_size(width, height)
-        a = _layer_crcs(labels, width, height, tile)
-        b = _layer_crcs(strokes, width, height, tile)
-        both = tuple((x * 31 + y) & 0xFFFFFFFF for x, y in zip(a, b))  # noqa: B905
-        return cls(width, height, tile, both, tuple(b))
+        return cls(width, height, tile, tuple(_layer_crcs(labels, width, height, tile)),
+                   tuple(_layer_crcs(strokes, width, height, tile)))
 
     @classmethod
     def of_inputs(cls, inputs) -> TileSig:
@@ -88,7 +86,7 @@ class TileSig:
         return -(-self.height // self.tile)
 
     def encode(self) -> str:
-        raw = struct.pack(f"<{2 * len(self.crcs)}I", *self.crcs, *self.stroke_crcs)
+        raw = struct.pack(f"<{2 * len(self.label_crcs)}I", *self.label_crcs, *self.stroke_crcs)
         packed = base64.b64encode(zlib.compress(raw, 9)).decode("ascii")
         return f"{SIG_VERSION}:{self.width}x{self.height}:{self.tile}:{packed}"
 
@@ -108,7 +106,7 @@ class TileSig:
             sig = cls(w, h, int(tile), tuple(crcs[:n]), tuple(crcs[n:]))
         except (ValueError, zlib.error, struct.error):
             return None
-        ok = len(sig.crcs) == len(sig.stroke_crcs) == sig.nx * sig.ny
+        ok = len(sig.label_crcs) == len(sig.stroke_crcs) == sig.nx * sig.ny
         return sig if ok else None
 
 
@@ -137,7 +135,8 @@ class TileMask:
         """Tiles whose labels or strokes differ; None when the two cannot be compared."""
         if (old.width, old.height, old.tile) != (new.width, new.height, new.tile):
             return None
-        bits = bytearray(int(a != b) for a, b in zip(old.crcs, new.crcs))  # noqa: B905
+        pairs = zip(old.label_crcs, new.label_crcs, old.stroke_crcs, new.stroke_crcs)  # noqa: B905
+        bits = bytearray(int(la != lb or sa != sb) for la, lb, sa, sb in pairs)
         return cls(new.width, new.height, new.tile, bits)
 
     @property
