@@ -337,8 +337,11 @@ def build_conditioning(
     (``ModelConfig.hint_feather``), since a model trained on hard edges expects hard edges.
     """
     height, width = index.shape
-    if strokes is None:
-        strokes = np.zeros((height, width, 4), dtype=np.uint8)
+    if strokes is None:  # nothing to label or rasterise: only the mood can fill the maps
+        feature = np.zeros((s, s, CHANNELS), dtype=np.float32)
+        maps = np.zeros((MAP_CHANNELS, height, width), dtype=np.float32)
+        _fill_mood(maps[4:], index, mood)
+        return Conditioning(feature=feature, latent=latent(feature), maps=maps)
     if strokes.shape[:2] != (height, width):
         raise ValueError(
             f"strokes {strokes.shape[1]}×{strokes.shape[0]} and labels {width}×{height} "

@@ -363,3 +363,15 @@ def test_features_command_prints_and_saves(
         | {"r": 0.039216, "g": 0.078431, "b": 0.117647, "hex": "#0a141e"}
     ]
     assert images.load_rgba(tmp_path / "out" / "f.png").shape[1] >= 512
+
+
+def test_no_stroke_layer_is_the_same_as_an_empty_one_also_with_a_mood() -> None:
+    index = sky_over_sea(16, 24)
+    mood = np.full((16, 3), np.nan, np.float32)
+    mood[1] = (0.2, 0.4, 0.6)
+    for m in (None, mood):
+        a = F.build_conditioning(index, None, 9, m)
+        b = F.build_conditioning(index, rgba(16, 24), 9, m)
+        np.testing.assert_array_equal(a.maps, b.maps)
+        np.testing.assert_array_equal(a.latent, b.latent)
+    assert a.maps[4, 0, 0] == F.MOOD_WEIGHT and not a.maps[4, -1, 0]
