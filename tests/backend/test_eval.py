@@ -131,6 +131,9 @@ def test_eval_end_to_end_with_a_tiny_untrained_model(tmp_path: Path) -> None:
     assert set(r["reconstruction"]) == {"0", "25", "100"}
     assert set(r["label_fidelity"]) == {"64", "80", "segmenter"}
     assert list(r["patch_swd"]["none"]) == ["64", "32", "16"]
+    # the renderer's own floor: other held-out scenes' ground truth, so above 0 at every level
+    assert list(r["patch_swd"]["floor"]) == ["64", "32", "16"]
+    assert all(v > 0 for v in r["patch_swd"]["floor"].values())
     assert set(r["stripe_index"]) == {"ground_truth", "none", "strokes"}
     assert r["bleed"]["scenes"] >= 1
     assert "FAIL" in format_table(r) and not r["all_pass"]  # untrained: targets not met

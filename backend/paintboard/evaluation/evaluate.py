@@ -49,6 +49,10 @@ class EvalSettings:
     seed: int = HELD_OUT_SEED
 
 
+# The renderer's own patch SWD: ground truth of a second, disjoint held-out set (same count and
+# shapes, seeds from HELD_OUT_SEED + FLOOR_OFFSET) against the first.  No generator can be
+# expected to score much below what other real scenes of the same distribution score.
+FLOOR_OFFSET = 1_000
 VARIATION_SEED = 10_000  # scene i's second picture: seed VARIATION_SEED + i instead of i
 QUICK = EvalSettings(count=12, seg_images=96, seg_steps=150)
 
@@ -193,6 +197,15 @@ def evaluate(
     patch = {
         "none": swd.patch_swd(g["none"], truth),
         "strokes": swd.patch_swd(g["strokes"], truth),
+        "floor": swd.patch_swd(
+            [
+                sc.rgb
+                for sc in held_out_scenes(
+                    n, settings.size, settings.seed + FLOOR_OFFSET, settings.render_scale
+                )
+            ],
+            truth,
+        ),
     }
     log.info("eval: stripe index and patch SWD in %.0f s", time.time() - t)
     bleed = colour.measure_bleed(

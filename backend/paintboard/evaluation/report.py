@@ -79,6 +79,7 @@ def judge(r: dict[str, Any], before: dict[str, Any] | None = None) -> dict[str, 
         levels = list(r.get("patch_swd", {}).get(cond, {}))[: t["swd_levels"]]
         for lvl in levels:
             old = _get(b, "patch_swd", cond, lvl)
+            floor = _get(r, "patch_swd", "floor", lvl)
             rows.append(
                 _row(
                     f"swd_{lvl}_{cond}",
@@ -86,7 +87,8 @@ def judge(r: dict[str, Any], before: dict[str, Any] | None = None) -> dict[str, 
                     _get(r, "patch_swd", cond, lvl),
                     old,
                     None if old is None else t["swd_vs_before_max"] * old,
-                    f"<= {t['swd_vs_before_max']}x before",
+                    f"<= {t['swd_vs_before_max']}x before"
+                    + ("" if floor is None else f" (floor {floor:.1f})"),
                 )
             )
     rows.append(
