@@ -116,6 +116,37 @@ def test_colour_losses_are_zero_exactly_when_the_means_match() -> None:
     )
 
 
+def test_spectrum_loss_sees_a_column_pattern_and_is_zero_for_the_same_batch() -> None:
+    torch.manual_seed(0)
+    real = torch.nn.functional.avg_pool2d(torch.rand(4, 3, 66, 98) * 2 - 1, 3, 1)  # 64×96
+    cols = 0.1 * (torch.arange(96) % 2 * 2 - 1).float()  # period-2 columns, the round-2 defect
+    assert losses.spectrum_loss(real, real).item() == 0.0
+    spec = losses.log_spectrum(real + cols)
+    base = losses.log_spectrum(real)
+    rise = spec - base
+    mid = losses.SPECTRUM_BINS[0] // 2  # frequency 0 vertically
+    # the pattern's power lands in the zero-vertical, highest-horizontal cell, and only there
+    assert rise[mid, -1] > 1.0 and rise[mid, -1] == rise.max()
+    assert rise[:, :-2].abs().max() < 0.05
+    fake = (real + cols).requires_grad_(True)
+    loss = losses.spectrum_loss(fake, real)
+    loss.backward()
+    assert loss.item() > 0 and fake.grad is not None and fake.grad.abs().sum() > 0
+
+
+def test_pooled_l1_leaves_texture_below_the_pool_free() -> None:
+    real = torch.zeros(1, 3, 32, 32)
+    texture = torch.tensor([[1.0, -1.0], [-1.0, 1.0]]).repeat(16, 16) * 0.2  # mean 0 per 2×2
+    fake = real + texture
+    args = dict(s=9, num_classes=16, lambda_gan=0, lambda_feat=0, lambda_colour=0, lambda_region=0)
+    lab, maps = torch.zeros(1, 32, 32, dtype=torch.long), torch.zeros(1, 8, 32, 32)
+    pixel = losses.generator_losses([], [], fake, real, lab, maps, **args)["G_l1"]
+    pooled = losses.generator_losses([], [], fake, real, lab, maps, l1_pool=4, **args)["G_l1"]
+    assert pixel.item() == pytest.approx(0.2) and pooled.item() == 0.0
+    shifted = losses.generator_losses([], [], fake + 0.3, real, lab, maps, l1_pool=4, **args)
+    assert shifted["G_l1"].item() == pytest.approx(0.3)  # a tone error still counts
+
+
 def test_hinge_and_feature_matching() -> None:
     real = [[torch.ones(2, 4, 3, 3), torch.full((2, 1, 3, 3), 2.0)]]
     fake = [[torch.zeros(2, 4, 3, 3), torch.full((2, 1, 3, 3), -2.0)]]

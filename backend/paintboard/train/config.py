@@ -48,6 +48,8 @@ class TrainConfig:
     lambda_colour: float = 10.0  # hinted rectangle mean colour
     lambda_region: float = 10.0  # region-mean colour where the region colour map is filled
     lambda_l1: float = 1.0  # pixel L1 to the ground truth
+    l1_pool: int = 1  # the L1 compares l1_pool×l1_pool means (1 = pixels)
+    lambda_spectrum: float = 0.0  # batch log-spectrum match (losses.spectrum_loss)
     # bookkeeping
     seed: int = 0
     log_every: int = 10

@@ -302,6 +302,8 @@ class Trainer:
             lambda_colour=cfg.lambda_colour,
             lambda_region=cfg.lambda_region,
             lambda_l1=cfg.lambda_l1,
+            l1_pool=cfg.l1_pool,
+            lambda_spectrum=cfg.lambda_spectrum,
         )
         self.optG.zero_grad(set_to_none=True)
         sum(g_losses.values()).backward()  # type: ignore[union-attr]
