@@ -6,7 +6,9 @@ that resolution.  The block normalises its input once; the main path and the sho
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from functools import cached_property
 
 import torch
 import torch.nn.functional as F
@@ -24,12 +26,48 @@ from .normalization import (
 
 @dataclass
 class ScaleCondition:
-    """Conditioning at one resolution: onehot B×label_nc×h×w, maps B×map_nc×h×w, and for SPADE
-    ``dense`` = onehot ++ maps (None for CLADE, which takes the two apart)."""
+    """Conditioning at one resolution: class ids B×h×w and maps B×map_nc×h×w.
 
-    onehot: Tensor
+    The one-hot labels (B×label_nc×h×w, in the maps' dtype and ``fmt``) and, for SPADE,
+    ``dense`` = one-hot ++ maps are built on first use, so a level that runs in row bands
+    (nets/bands.py) only ever builds a band's worth: at 1024² the whole one-hot alone is 64 MB.
+    """
+
+    labels: Tensor
     maps: Tensor
-    dense: Tensor | None = None
+    label_nc: int
+    fmt: torch.memory_format = torch.contiguous_format
+    spade: bool = False
+
+    @cached_property
+    def onehot(self) -> Tensor:
+        b, h, w = self.labels.shape
+        onehot = torch.empty(
+            b,
+            self.label_nc,
+            h,
+            w,
+            dtype=self.maps.dtype,
+            device=self.maps.device,
+            memory_format=self.fmt,
+        ).zero_()
+        return onehot.scatter_(1, self.labels[:, None], 1.0)
+
+    @cached_property
+    def dense(self) -> Tensor | None:
+        return torch.cat([self.onehot, self.maps], dim=1) if self.spade else None
+
+    @property
+    def height(self) -> int:
+        return int(self.labels.shape[1])
+
+    def rows(self, start: int, stop: int) -> ScaleCondition:
+        """The same condition for rows ``[start, stop)`` only."""
+        if (start, stop) == (0, self.height):
+            return self
+        return dataclasses.replace(
+            self, labels=self.labels[:, start:stop], maps=self.maps[:, :, start:stop]
+        )
 
 
 class ResBlock(nn.Module):

@@ -14,10 +14,16 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .bands import conv_reach, doubled_source_rows, row_bands, with_halo
 from .blocks import ResBlock, ScaleCondition
-from .config import ModelConfig, NormKind
+from .config import ModelConfig, NormKind, StatsKind
 
 MIN_SIDE = 16
+# At inference a level larger than this many pixels runs in row bands (nets/bands.py): the
+# full-resolution levels' activations made most of the peak RSS at working size 1024 (1.5 GB →
+# 0.6 GB in one process), and bands this small also run ~1.6-1.9× faster on a 2-core CPU at
+# 512-1024 (a band's activations stay in cache); measured in docs/performance.md.
+BAND_PIXELS = 32 * 1024
 
 
 def make_noise(seed: int, batch: int, cfg: ModelConfig, device: torch.device | str) -> Tensor:
@@ -42,6 +48,10 @@ def _replicate_pad_index(n: int, target: int, device: torch.device) -> Tensor:
 
 
 class Generator(nn.Module):
+    #: Largest level (pixels) computed in one piece at inference; None = never in bands.  Only
+    #: eval mode with BatchNorm's running statistics may use bands (every op is then local).
+    band_pixels: int | None = BAND_PIXELS
+
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         self.cfg = cfg
@@ -65,27 +75,21 @@ class Generator(nn.Module):
         """Conditioning at the base grid and after each doubling (index 0 = base).
 
         Labels are sub-sampled at the centre of each f×f patch (nearest, exact for ids) and made
-        one-hot on the device; maps are area-averaged (a pyramid of 2×2 means) so a small hint
-        keeps a proportionate weight at coarse scales.
+        one-hot on the device when a block needs them (:class:`ScaleCondition`); maps are
+        area-averaged (a pyramid of 2×2 means) so a small hint keeps a proportionate weight at
+        coarse scales.
         """
         cfg = self.cfg
         pyramid = [maps]
         for _ in range(cfg.num_up):
             pyramid.append(F.avg_pool2d(pyramid[-1], 2))
+        spade = NormKind(cfg.norm) is NormKind.SPADE
         conds = []
         for level in range(cfg.num_up + 1):
             f = 2 ** (cfg.num_up - level)
             lab = labels[:, f // 2 :: f, f // 2 :: f] if f > 1 else labels
-            b, h, w = lab.shape
-            onehot = torch.empty(
-                b, cfg.label_nc, h, w, dtype=maps.dtype, device=maps.device, memory_format=fmt
-            ).zero_()
-            onehot.scatter_(1, lab[:, None], 1.0)
             mp = pyramid[cfg.num_up - level]
-            dense = None
-            if NormKind(cfg.norm) is NormKind.SPADE:
-                dense = torch.cat([onehot, mp], dim=1)
-            conds.append(ScaleCondition(onehot, mp, dense))
+            conds.append(ScaleCondition(lab, mp, cfg.label_nc, fmt, spade))
         return conds
 
     def forward(
@@ -149,19 +153,64 @@ class Generator(nn.Module):
                 on_block(step)
             x = block(x, conds[0])
             step += 1
-        for level, block in enumerate(self.ups, start=1):
+        for level in range(1, cfg.num_up + 1):
             if on_block is not None:
                 on_block(step)
-            if cfg.upsample == "bilinear":
-                x = F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)
-            else:
-                x = F.interpolate(x, scale_factor=2.0, mode="nearest")
-            x = block(x, conds[level])
-            if noise_pyr and level < cfg.num_up:
-                x = x + self.noise_scale[level - 1] * noise_pyr[level - 1]
+            grain = noise_pyr[level - 1] if noise_pyr and level < cfg.num_up else None
+            x = self._up_level(level, x, conds[level], grain, fmt)
             step += 1
-        x = torch.tanh(self.to_rgb(F.leaky_relu(x, 0.2)))
-        return x[:, :, :h, :w]
+        return x[:, :, :h, :w]  # the last level ends in RGB (see _level_rows)
+
+    def _level_rows(
+        self, level: int, x: Tensor, cond: ScaleCondition, grain: Tensor | None, rows: range
+    ) -> Tensor:
+        """Rows ``rows`` of up-sampling level ``level`` (1 = the first doubling), from the whole
+        previous level ``x``: double, block, + pixel noise; the last level adds the RGB head.
+
+        Rows near the ends of ``rows`` are only right where ``rows`` is an image edge (the
+        caller crops a halo off the others, see nets/bands.py).
+        """
+        start, stop = rows.start, rows.stop
+        src0, src1 = doubled_source_rows(start, stop, x.shape[2])
+        mode = "bilinear" if self.cfg.upsample == "bilinear" else "nearest"
+        extra = {"align_corners": False} if mode == "bilinear" else {}
+        up = F.interpolate(x[:, :, src0:src1], scale_factor=2.0, mode=mode, **extra)
+        up = up[:, :, start - 2 * src0 : stop - 2 * src0]
+        y = self.ups[level - 1](up, cond.rows(start, stop))
+        if grain is not None:
+            y = y + self.noise_scale[level - 1] * grain[:, :, start:stop]
+        if level == self.cfg.num_up:
+            y = torch.tanh(self.to_rgb(F.leaky_relu(y, 0.2)))
+        return y
+
+    def _up_level(
+        self,
+        level: int,
+        x: Tensor,
+        cond: ScaleCondition,
+        grain: Tensor | None,
+        fmt: torch.memory_format,
+    ) -> Tensor:
+        """One up-sampling level, whole or — at inference, above :attr:`band_pixels` — in row
+        bands with a halo, so only a band's activations are alive at a time."""
+        height, width = cond.maps.shape[2:]
+        budget = self.band_pixels
+        local = not self.training and StatsKind(self.cfg.stats) is StatsKind.BATCH
+        if budget is None or not local or height * width <= budget:
+            return self._level_rows(level, x, cond, grain, range(0, height))
+        halo = conv_reach(self.ups[level - 1])
+        if level == self.cfg.num_up:
+            halo += conv_reach(self.to_rgb)
+        out: Tensor | None = None
+        for start, stop in row_bands(height, width, budget):
+            lo, hi = with_halo(start, stop, halo, height)
+            y = self._level_rows(level, x, cond, grain, range(lo, hi))
+            if out is None:
+                shape = (y.shape[0], y.shape[1], height, width)
+                out = y.new_empty(shape).contiguous(memory_format=fmt)
+            out[:, :, start:stop] = y[:, :, start - lo : stop - lo]
+        assert out is not None
+        return out
 
     @property
     def num_blocks(self) -> int:
