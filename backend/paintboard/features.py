@@ -91,9 +91,7 @@ def color_feature(strokes: np.ndarray, s: int = DEFAULT_S) -> np.ndarray:
     pix = strokes[py, px]
     rgb = np.repeat(pix[:, None], 3, axis=1) if pix.ndim == 1 else pix[:, :3]
     p_count = np.bincount(pix_cell, minlength=cells).astype(np.float64)
-    p_sum = np.stack(
-        [np.bincount(pix_cell, weights=rgb[:, c], minlength=cells) for c in range(3)]
-    )
+    p_sum = np.stack([np.bincount(pix_cell, weights=rgb[:, c], minlength=cells) for c in range(3)])
     has = np.flatnonzero(p_count > 0)
     feature[has // s, has % s, 0] = 1.0
     feature[has // s, has % s, 5:8] = (p_sum[:, has] / p_count[has] / 255.0).T
@@ -187,40 +185,67 @@ def cell_rectangles(feature: np.ndarray, height: int, width: int) -> list[tuple]
     return out
 
 
-def hint_maps(
-    feature: np.ndarray, height: int, width: int, *, feather: bool = True
-) -> np.ndarray:
+def _feather_profiles(length: int, spans: np.ndarray, size: int) -> np.ndarray:
+    """(R, length) float64: each ``[start, stop)`` span's indicator after the two box passes of
+    :func:`hint_maps` (width ``size``, edges repeated), along one axis."""
+    idx = np.arange(length)
+    prof = ((idx >= spans[:, :1]) & (idx < spans[:, 1:])).astype(np.float64)
+    for _ in range(2):  # two box passes ≈ a smooth (triangular) kernel
+        ndimage.uniform_filter1d(prof, size, axis=1, output=prof, mode="nearest")
+    return prof
+
+
+def hint_maps(feature: np.ndarray, height: int, width: int, *, feather: bool = True) -> np.ndarray:
     """Rasterise the grid: (4, H, W) float32 = mask, r, g, b on each marked cell's rectangle
     (:func:`cell_rectangles`), so the seed's per-cell colour reaches the fine scales too.
 
-    ``feather`` softens the rectangles' edges over :data:`HINT_FEATHER` of a cell (two box
-    blurs of mask and mask-weighted colour): with hard edges the generator copied the
+    ``feather`` softens the rectangles' edges over :data:`HINT_FEATHER` of a cell: two box
+    blurs (edges repeated) of the mask and of the mask-weighted colour, the colour then divided
+    by the blurred mask where it exceeds 1e-3: with hard edges the generator copied the
     rectangles into the picture as pale "ghost" boxes and a checker grid of cell hints.
+
+    The rectangles never overlap and a box blur is separable and linear, so the blurred image
+    is a sum of outer products of per-rectangle 1-D profiles: two small matrix products instead
+    of eight blurs of the whole page (the same values up to float rounding, ~1e-7; pinned
+    against the 2-D blur in tests/backend/test_features_definitions.py).
     """
     maps = np.zeros((4, height, width), dtype=np.float32)
-    for r, c, y0, y1, x0, x1 in cell_rectangles(feature, height, width):
-        maps[0, y0:y1, x0:x1] = 1.0
-        maps[1:4, y0:y1, x0:x1] = feature[r, c, 5:8, None, None]
-    if feather and maps[0].any():
-        s = feature.shape[0]
-        size = (
-            max(1, int(round(height / s * HINT_FEATHER))),
-            max(1, int(round(width / s * HINT_FEATHER))),
-        )
-        # blur only around the hints (a dab is a few % of the page): the rest stays zero
-        ys, xs = np.nonzero(maps[0])
-        y0, y1 = max(0, ys.min() - 2 * size[0]), min(height, ys.max() + 1 + 2 * size[0])
-        x0, x1 = max(0, xs.min() - 2 * size[1]), min(width, xs.max() + 1 + 2 * size[1])
-        win = maps[:, y0:y1, x0:x1]
-        win[1:4] *= win[0]
-        for ch in range(4):
-            for _ in range(2):  # two box passes ≈ a smooth (triangular) kernel, O(1) per pixel
-                ndimage.uniform_filter(win[ch], size=size, output=win[ch], mode="nearest")
-        weight = win[0]
-        inside = weight > 1e-3
-        win[1:4][:, inside] /= weight[inside]
-        win[1:4][:, ~inside] = 0.0
-        win[0][~inside] = 0.0
+    rects = cell_rectangles(feature, height, width)
+    if not feather or not rects:
+        for r, c, y0, y1, x0, x1 in rects:
+            maps[0, y0:y1, x0:x1] = 1.0
+            maps[1:4, y0:y1, x0:x1] = feature[r, c, 5:8, None, None]
+        return maps
+    s = feature.shape[0]
+    size_y = max(1, int(round(height / s * HINT_FEATHER)))
+    size_x = max(1, int(round(width / s * HINT_FEATHER)))
+    box = np.array(rects, dtype=np.int64)  # (R, 6): row, col, y0, y1, x0, x1
+    # rectangles share row spans (a stroke over a grid row) and column spans: one profile per
+    # distinct span, and a (span_y, span_x) table of what each combination holds
+    spans_y, iy = np.unique(box[:, 2:4], axis=0, return_inverse=True)
+    spans_x, ix = np.unique(box[:, 4:6], axis=0, return_inverse=True)
+    prof_y = _feather_profiles(height, spans_y, size_y)
+    prof_x = _feather_profiles(width, spans_x, size_x)
+    # only rows and columns some hint reaches: the rest of the page stays zero
+    ys, xs = np.flatnonzero(prof_y.any(axis=0)), np.flatnonzero(prof_x.any(axis=0))
+    y0, y1, x0, x1 = ys[0], ys[-1] + 1, xs[0], xs[-1] + 1
+    py, px = prof_y[:, y0:y1], prof_x[:, x0:x1]
+    table = np.zeros((4, len(spans_y), len(spans_x)))  # mask, r, g, b per span pair
+    table[0, iy.ravel(), ix.ravel()] = 1.0  # rectangles never overlap: one per pair
+    table[1:, iy.ravel(), ix.ravel()] = feature[box[:, 0], box[:, 1], 5:8].T
+
+    def blurred(ch: int) -> np.ndarray:
+        # einsum, not matmul: BLAS threads for a low-rank product cost more than they save
+        # (and fight the generator's threads for the cores)
+        return np.einsum("uy,ux->yx", py, np.einsum("uv,vx->ux", table[ch], px))
+
+    weight = blurred(0)
+    inside = weight.astype(np.float32) > np.float32(1e-3)  # as the float32 blur compared it
+    inv = np.zeros_like(weight)
+    np.divide(1.0, weight, out=inv, where=inside)
+    maps[0, y0:y1, x0:x1] = np.where(inside, weight, 0.0)
+    for ch in range(1, 4):
+        maps[ch, y0:y1, x0:x1] = blurred(ch) * inv
     return maps
 
 
@@ -231,11 +256,15 @@ def _fill_mood(out: np.ndarray, index: np.ndarray, mood: np.ndarray | None) -> n
     mood = np.asarray(mood, dtype=np.float32)
     if mood.ndim != 2 or mood.shape[1] != 3:
         raise ValueError(f"mood must be (classes, 3) colours in [0, 1], got shape {mood.shape}")
-    known = np.isfinite(mood).all(axis=1)
-    idx = np.minimum(index, len(mood) - 1)
-    free = (out[0] == 0) & known[idx] & (index < len(mood))
-    out[0][free] = MOOD_WEIGHT
-    out[1:4][:, free] = mood[idx[free]].T
+    known = np.flatnonzero(np.isfinite(mood).all(axis=1))
+    # per class id: (mask, r, g, b); 0 for ids without a mood colour (unknown or beyond it)
+    lut = np.zeros((4, max(len(mood), int(index.max(initial=0)) + 1)), dtype=np.float32)
+    lut[0, known] = MOOD_WEIGHT
+    lut[1:, known] = mood[known].T
+    free = out[0] == 0
+    free &= np.take(lut[0], index) > 0
+    for ch in range(4):  # masked copies: no compaction of the (mostly free) page
+        np.copyto(out[ch], np.take(lut[ch], index), where=free)
     return out
 
 
@@ -292,9 +321,10 @@ def region_colour_map(
             sl = boxes[r - 1]
             inside = regions[sl] == r
             view = out[:, sl[0], sl[1]]
-            view[0][inside] = 1.0
+            # masked copies, not boolean indexing: a region is often a large part of its box
+            np.copyto(view[0], 1.0, where=inside)
             if sel.sum() == 1:
-                view[1:4][:, inside] = col[sel].reshape(3, 1).astype(np.float32)
+                np.copyto(view[1:4], col[sel].reshape(3, 1, 1).astype(np.float32), where=inside)
                 continue
             ys = np.arange(sl[0].start, sl[0].stop, dtype=np.float32)
             xs = np.arange(sl[1].start, sl[1].stop, dtype=np.float32)
@@ -307,7 +337,7 @@ def region_colour_map(
             np.reciprocal(w, out=w)
             # einsum, not tensordot: a 3-row matmul is needlessly slow through BLAS here
             fill = np.einsum("sc,shw->chw", col[sel].astype(np.float32), w) / w.sum(axis=0)
-            view[1:4][:, inside] = fill[:, inside]
+            np.copyto(view[1:4], fill, where=inside)
     return _fill_mood(out, index, mood)
 
 
