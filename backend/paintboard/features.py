@@ -357,6 +357,7 @@ def build_conditioning(
     mood: np.ndarray | None = None,
     *,
     feather: bool = True,
+    channels_last: bool = False,
 ) -> Conditioning:
     """Labels + strokes (+ an optional mood) at the same working resolution → :class:`Conditioning`.
 
@@ -365,11 +366,18 @@ def build_conditioning(
     an empty layer.  ``mood`` colours the regions no stroke touched (:func:`region_colour_map`).
     ``feather``: soft hint-map edges (:func:`hint_maps`) — a model's own setting
     (``ModelConfig.hint_feather``), since a model trained on hard edges expects hard edges.
+    ``channels_last``: the same (8, H, W) maps stored pixel by pixel, which torch takes as a
+    channels-last tensor without transposing eight planes (25 ms at 1024² on the Engine's path).
     """
     height, width = index.shape
+    hwc = np.zeros((height, width, MAP_CHANNELS), np.float32) if channels_last else None
+    maps = (
+        np.zeros((MAP_CHANNELS, height, width), np.float32)
+        if hwc is None
+        else hwc.transpose(2, 0, 1)
+    )
     if strokes is None:  # nothing to label or rasterise: only the mood can fill the maps
         feature = np.zeros((s, s, CHANNELS), dtype=np.float32)
-        maps = np.zeros((MAP_CHANNELS, height, width), dtype=np.float32)
         _fill_mood(maps[4:], index, mood)
         return Conditioning(feature=feature, latent=latent(feature), maps=maps)
     if strokes.shape[:2] != (height, width):
@@ -378,11 +386,9 @@ def build_conditioning(
             "must have the same (working) size"
         )
     feature = color_feature(strokes, s)
-    maps = np.concatenate(
-        [
-            hint_maps(feature, height, width, feather=feather),
-            region_colour_map(index, strokes, mood),
-        ],
-        axis=0,
-    )
+    parts = [
+        hint_maps(feature, height, width, feather=feather),
+        region_colour_map(index, strokes, mood),
+    ]
+    np.concatenate(parts, axis=0, out=maps)
     return Conditioning(feature=feature, latent=latent(feature), maps=maps)

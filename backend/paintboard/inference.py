@@ -240,10 +240,16 @@ class Engine:
         t1 = time.perf_counter()
 
         mood = moods.pick(self.moods, seed)
+        fmt = self.memory_format
         cond = features.build_conditioning(
-            index, small_strokes, self.cfg.feature_s, mood, feather=self.cfg.hint_feather
+            index,
+            small_strokes,
+            self.cfg.feature_s,
+            mood,
+            feather=self.cfg.hint_feather,
+            channels_last=fmt == torch.channels_last,  # then the copy below is none
         )
-        dev, fmt = self.device, self.memory_format
+        dev = self.device
         latent = torch.from_numpy(cond.latent).to(dev)[None]
         lab = torch.from_numpy(index.astype(np.int64)).to(dev)[None]
         maps = torch.from_numpy(cond.maps).to(dev)[None].contiguous(memory_format=fmt)

@@ -175,3 +175,20 @@ def test_build_conditioning_without_strokes_is_the_mood_by_definition() -> None:
     cond = F.build_conditioning(index, None, 9, mood)
     np.testing.assert_array_equal(cond.maps[4:], want)
     assert not cond.maps[:4].any()
+
+
+@pytest.mark.parametrize("with_strokes", [True, False])
+def test_channels_last_maps_are_the_same_maps_stored_pixel_by_pixel(with_strokes: bool) -> None:
+    """The Engine asks for channels-last maps so torch needs no transpose: same values."""
+    import torch
+
+    rng = np.random.default_rng(5)
+    index = random_index(rng, 37, 52)
+    strokes = random_strokes(rng, 37, 52, 6) if with_strokes else None
+    mood = random_mood(rng, 16)
+    plain = F.build_conditioning(index, strokes, 9, mood)
+    last = F.build_conditioning(index, strokes, 9, mood, channels_last=True)
+    np.testing.assert_array_equal(last.maps, plain.maps)
+    np.testing.assert_array_equal(last.latent, plain.latent)
+    assert last.maps.shape == (8, 37, 52) and last.maps.transpose(1, 2, 0).flags.c_contiguous
+    assert torch.from_numpy(last.maps)[None].is_contiguous(memory_format=torch.channels_last)
