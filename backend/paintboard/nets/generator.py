@@ -3,7 +3,8 @@
 Shape flow for a padded H×W (multiple of 2**num_up): linear → 4×4 grid → bilinear resize to the
 aspect-ratio base grid (H, W) / 2**num_up → mid blocks → num_up × (nearest or bilinear ×2,
 residual block, + scaled pixel noise) → 3×3 conv → tanh.  Inputs are padded (replicate) and
-the output cropped, so any H, W >= 16 works.
+the output cropped, so any H, W >= 16 works.  At inference the large levels run in row bands
+(nets/bands.py), which bounds the memory a 1024² picture needs.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from .config import ModelConfig, NormKind, StatsKind
 
 MIN_SIDE = 16
 # At inference a level larger than this many pixels runs in row bands (nets/bands.py): the
-# full-resolution levels' activations made most of the peak RSS at working size 1024 (1.5 GB →
-# 0.6 GB in one process), and bands this small also run ~1.6-1.9× faster on a 2-core CPU at
-# 512-1024 (a band's activations stay in cache); measured in docs/performance.md.
+# full-resolution levels' activations made most of the peak RSS at working size 1024 (server
+# peak 1.54 → 0.70 GiB), and bands this small also run 1.3-1.7× faster on a 2-core CPU at
+# 256-1024 (a band's activations stay in cache); measured in docs/performance.md.
 BAND_PIXELS = 32 * 1024
 
 
@@ -48,8 +49,9 @@ def _replicate_pad_index(n: int, target: int, device: torch.device) -> Tensor:
 
 
 class Generator(nn.Module):
-    #: Largest level (pixels) computed in one piece at inference; None = never in bands.  Only
-    #: eval mode with BatchNorm's running statistics may use bands (every op is then local).
+    #: Largest level (pixels) computed in one piece at inference on a CPU; None = never in
+    #: bands.  Only eval mode with BatchNorm's running statistics may use bands (every op is
+    #: then local).
     band_pixels: int | None = BAND_PIXELS
 
     def __init__(self, cfg: ModelConfig) -> None:
@@ -196,7 +198,9 @@ class Generator(nn.Module):
         height, width = cond.maps.shape[2:]
         budget = self.band_pixels
         local = not self.training and StatsKind(self.cfg.stats) is StatsKind.BATCH
-        if budget is None or not local or height * width <= budget:
+        # On a GPU the activations are not the host's memory and a band is no faster: bands
+        # would only add kernel launches to a launch-bound model (not measured: no GPU lent).
+        if budget is None or not local or x.device.type != "cpu" or height * width <= budget:
             return self._level_rows(level, x, cond, grain, range(0, height))
         halo = conv_reach(self.ups[level - 1])
         if level == self.cfg.num_up:
@@ -207,7 +211,7 @@ class Generator(nn.Module):
             y = self._level_rows(level, x, cond, grain, range(lo, hi))
             if out is None:
                 shape = (y.shape[0], y.shape[1], height, width)
-                out = y.new_empty(shape).contiguous(memory_format=fmt)
+                out = torch.empty(shape, dtype=y.dtype, device=y.device, memory_format=fmt)
             out[:, :, start:stop] = y[:, :, start - lo : stop - lo]
         assert out is not None
         return out
