@@ -134,6 +134,25 @@ def test_spectrum_loss_sees_a_column_pattern_and_is_zero_for_the_same_batch() ->
     assert loss.item() > 0 and fake.grad is not None and fake.grad.abs().sum() > 0
 
 
+def test_texture_energy_loss_wants_detail_where_the_truth_has_it() -> None:
+    torch.manual_seed(0)
+    lab = torch.zeros(2, 64, 64, dtype=torch.long)
+    lab[:, 32:] = 3  # top: a smooth class (sky), bottom: a textured one (trees)
+    real = torch.zeros(2, 3, 64, 64)
+    real[:, :, 32:] += 0.3 * torch.randn(2, 1, 32, 64)
+    assert losses.texture_energy_loss(real, real, lab, 16).item() == 0.0
+    # the same grain moved from the trees onto the sky: the same total energy, wrong places
+    moved = torch.zeros(2, 3, 64, 64)
+    moved[:, :, :32] += real[:, :, 32:]
+    grainy_sky = real.clone()
+    grainy_sky[:, :, :32] += 0.05 * torch.randn(2, 1, 32, 64)
+    wrong, slight = (losses.texture_energy_loss(x, real, lab, 16) for x in (moved, grainy_sky))
+    assert wrong.item() > 3.0 and 0.5 < slight.item() < wrong.item()
+    fake = grainy_sky.requires_grad_(True)
+    losses.texture_energy_loss(fake, real, lab, 16).backward()
+    assert fake.grad[:, :, :32].abs().sum() > 0  # it pushes on the sky's grain
+
+
 def test_pooled_l1_leaves_texture_below_the_pool_free() -> None:
     real = torch.zeros(1, 3, 32, 32)
     texture = torch.tensor([[1.0, -1.0], [-1.0, 1.0]]).repeat(16, 16) * 0.2  # mean 0 per 2×2

@@ -304,6 +304,7 @@ class Trainer:
             lambda_l1=cfg.lambda_l1,
             l1_pool=cfg.l1_pool,
             lambda_spectrum=cfg.lambda_spectrum,
+            lambda_texture=cfg.lambda_texture,
         )
         self.optG.zero_grad(set_to_none=True)
         sum(g_losses.values()).backward()  # type: ignore[union-attr]
