@@ -134,6 +134,9 @@ def test_eval_end_to_end_with_a_tiny_untrained_model(tmp_path: Path) -> None:
     # the renderer's own floor: other held-out scenes' ground truth, so above 0 at every level
     assert list(r["patch_swd"]["floor"]) == ["64", "32", "16"]
     assert all(v > 0 for v in r["patch_swd"]["floor"].values())
+    assert list(r["patch_swd"]["rerendered"]) == ["64", "32", "16"]
+    swd_row = next(c for c in r["checks"] if c["key"] == "swd_64_none")
+    assert "floor" in swd_row["target"] and "rerendered" in swd_row["target"]
     assert set(r["stripe_index"]) == {"ground_truth", "none", "strokes"}
     assert r["bleed"]["scenes"] >= 1
     assert "FAIL" in format_table(r) and not r["all_pass"]  # untrained: targets not met

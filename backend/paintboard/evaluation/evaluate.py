@@ -50,8 +50,9 @@ class EvalSettings:
 
 
 # The renderer's own patch SWD: ground truth of a second, disjoint held-out set (same count and
-# shapes, seeds from HELD_OUT_SEED + FLOOR_OFFSET) against the first.  No generator can be
-# expected to score much below what other real scenes of the same distribution score.
+# shapes, seeds from HELD_OUT_SEED + FLOOR_OFFSET) against the first: what other real scenes of
+# the same distribution score.  And "rerendered": the same scenes rendered one render_scale finer
+# (only the antialiasing differs) — how much the finest levels move without any content change.
 FLOOR_OFFSET = 1_000
 VARIATION_SEED = 10_000  # scene i's second picture: seed VARIATION_SEED + i instead of i
 QUICK = EvalSettings(count=12, seg_images=96, seg_steps=150)
@@ -202,6 +203,15 @@ def evaluate(
                 sc.rgb
                 for sc in held_out_scenes(
                     n, settings.size, settings.seed + FLOOR_OFFSET, settings.render_scale
+                )
+            ],
+            truth,
+        ),
+        "rerendered": swd.patch_swd(
+            [
+                sc.rgb
+                for sc in held_out_scenes(
+                    n, settings.size, settings.seed, settings.render_scale + 1
                 )
             ],
             truth,

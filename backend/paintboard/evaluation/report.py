@@ -80,6 +80,7 @@ def judge(r: dict[str, Any], before: dict[str, Any] | None = None) -> dict[str, 
         for lvl in levels:
             old = _get(b, "patch_swd", cond, lvl)
             floor = _get(r, "patch_swd", "floor", lvl)
+            again = _get(r, "patch_swd", "rerendered", lvl)
             rows.append(
                 _row(
                     f"swd_{lvl}_{cond}",
@@ -88,7 +89,9 @@ def judge(r: dict[str, Any], before: dict[str, Any] | None = None) -> dict[str, 
                     old,
                     None if old is None else t["swd_vs_before_max"] * old,
                     f"<= {t['swd_vs_before_max']}x before"
-                    + ("" if floor is None else f" (floor {floor:.1f})"),
+                    + ("" if floor is None else f" (floor {floor:.1f}")
+                    + ("" if again is None else f", rerendered {again:.1f}")
+                    + ("" if floor is None else ")"),
                 )
             )
     rows.append(
