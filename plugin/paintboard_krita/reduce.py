@@ -15,7 +15,10 @@ Each layer is reduced by the rule that keeps its meaning:
   round it to alpha 0). Done separably with ``QPainter`` source-over draws of nearest-sampled,
   shifted copies into a 16-bit premultiplied image: the colour of a faint soft-brush pixel keeps
   its hue instead of being quantised by 8-bit premultiplication;
-- **results** come back with a smooth (bilinear) upscale.
+- **results** come back with a smooth (bilinear) upscale, drawn into a reused document-size
+  image and copied once into the ``QByteArray`` Krita's ``setPixelData`` takes (measured on A4:
+  12 ms against 69 ms for ``QImage.scaled`` + ``bytes`` + the implicit ``bytes → QByteArray``
+  copy; a fresh 35 MB buffer alone costs ~20 ms of page faults).
 
 Byte order everywhere: BGRA8, Krita's ``pixelData`` order for RGBA 8-bit documents, which is
 ``QImage.Format_ARGB32`` on little-endian machines (straight alpha, as Krita's).
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 import math
 
-from PyQt5.QtCore import QRectF, Qt
+from PyQt5.QtCore import QByteArray, QRectF, Qt
 from PyQt5.QtGui import QImage, QPainter
 
 _ARGB = QImage.Format_ARGB32
@@ -134,15 +137,55 @@ def scale_mask(rect: tuple[int, int, int, int], alpha: bytes, w: int, h: int, wi
     return (x0, y0, n, y1 - y0), b"".join(raw[r * bpl:r * bpl + n] for r in range(out.height()))
 
 
-def upscale(data: bytes, w: int, h: int, width: int, height: int) -> bytes:
-    """A generated (opaque) image at ``w``×``h`` → document size, smooth (bilinear) filtering.
+_scratch: list[QImage] = []  # the one reused document-size image of ``upscale``
 
-    Read as ``Format_RGB32`` (alpha taken as 0xFF): Qt scales it without premultiplying and
-    hands back bytes Krita takes as they are (measured 30-60 ms less than ARGB32 on A4).
+
+def _document_image(width: int, height: int) -> QImage:
+    """A ``width``×``height`` RGB32 image, the same one on every call of that size."""
+    if not _scratch or (_scratch[0].width(), _scratch[0].height()) != (width, height):
+        _scratch[:] = [QImage(width, height, QImage.Format_RGB32)]
+    return _scratch[0]
+
+
+def copy_into(image: QImage, into: QByteArray | None = None) -> QByteArray:
+    """``image``'s bytes (rows without padding: width × 4 = bytesPerLine) in a QByteArray, one
+    memcpy; ``into`` is reused when it has the right size (no page faults, no allocation)."""
+    n = image.bytesPerLine() * image.height()
+    if image.bytesPerLine() != image.width() * 4:
+        raise ValueError("copy_into needs a 32-bit image without row padding")
+    if into is None or into.size() != n:
+        into = QByteArray()
+        into.resize(n)
+    ptr = image.constBits()
+    ptr.setsize(n)
+    view = memoryview(into)  # PyQt5's QByteArray buffer is writable (it detaches if shared)
+    try:
+        view[:] = ptr
+    finally:
+        view.release()
+    return into
+
+
+def upscale(data: bytes, w: int, h: int, width: int, height: int,
+            into: QByteArray | None = None) -> QByteArray | bytes:
+    """A generated (opaque) image at ``w``×``h`` → document size, bilinear, as a QByteArray.
+
+    Drawn with ``QPainter`` (smooth pixmap transform, the same filter as
+    ``compose.upscale_region``) into a reused image, read as ``Format_RGB32`` (alpha 0xFF, no
+    premultiply round trip), then copied once into ``into`` (reused when given and of the right
+    size) — the buffer ``setPixelData`` takes as it is.
     """
     if (w, h) == (width, height):
         return data
     if len(data) != w * h * 4:
         raise ValueError(f"{len(data)} bytes is not a {w}×{h} BGRA8 image")
     src = QImage(data, w, h, w * 4, QImage.Format_RGB32)
-    return to_bytes(src.scaled(width, height, Qt.IgnoreAspectRatio, Qt.SmoothTransformation))
+    out = _document_image(width, height)
+    painter = QPainter(out)
+    try:
+        painter.setCompositionMode(QPainter.CompositionMode_Source)
+        painter.setRenderHint(QPainter.SmoothPixmapTransform, True)
+        painter.drawImage(QRectF(0, 0, width, height), src, QRectF(0, 0, w, h))
+    finally:
+        painter.end()
+    return copy_into(out, into)

@@ -139,8 +139,8 @@ def phase(out: Path, endpoint: str, res: dict) -> None:
         fake = sent.labels.translate(bytes(v ^ 0x5A for v in range(256)))
         fake = (int.from_bytes(fake, "little") ^ int.from_bytes(sent.strokes, "little")
                 ).to_bytes(len(fake), "little")
-        res["draw_layer_matches"] = bytes(node.pixelData(0, 0, W, H)) == reduce.upscale(
-            fake, sent.width, sent.height, W, H)
+        res["draw_layer_matches"] = bytes(node.pixelData(0, 0, W, H)) == bytes(reduce.upscale(
+            fake, sent.width, sent.height, W, H))
     conn.close()
     doc.close()
 
