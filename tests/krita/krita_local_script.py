@@ -29,12 +29,13 @@ LAKE_BGRA, GRASS_BGRA = _bgra("lake"), _bgra("grass")
 EDIT = (20, 20, 12, 10)  # auto-local label edit (x, y, w, h): far from the lake
 
 
-def _paint(labels: bytes, rect, colour: bytes, only: bytes | None = None) -> bytes:
+def _paint(labels: bytes, rect, colour: bytes, only: bytes | None = None,
+           width: int = W) -> bytes:
     x, y, w, h = rect
     out = bytearray(labels)
     for j in range(y, y + h):
         for i in range(x, x + w):
-            o = (j * W + i) * 4
+            o = (j * width + i) * 4
             if only is None or out[o:o + 4] == only:
                 out[o:o + 4] = colour
     return bytes(out)
@@ -238,9 +239,96 @@ def run_live(endpoint: str, res: dict) -> None:
     res["live_edit_changed"] = before[(ey * W + ex) * 4:((ey + eh) * W) * 4] != \
         after[(ey * W + ex) * 4:((ey + eh) * W) * 4]
     res["live_status"] = model.status
+    _live_rules(pdoc, pd, model, now, conn, after, W, H, res, "live")
     model.set_live(False)
     conn.close()
     doc.close()
+
+
+def run_live_reduced(endpoint: str, res: dict) -> None:
+    """The same live rules on a page live mode reduces (640×480 at 256: upscaled results)."""
+    from krita import Krita
+    from paintboard_krita import document as pd
+    from paintboard_krita.model.connection import Connection
+    from paintboard_krita.model.jobs import DocumentModel
+    from paintboard_krita.model.templates import BUILTIN
+
+    w, h = 640, 480
+    doc = Krita.instance().createDocument(w, h, "paintboard-live-big", "RGBA", "U8", "", 72.0)
+    pdoc = pd.PaintboardDocument(doc)
+    pdoc.ensure_layers()
+    pdoc.set_labels(BUILTIN[0].render(w, h))
+    conn = Connection(endpoint)
+    conn.connect()
+    _pump(lambda: conn.is_connected, 120, conn)
+    now = [0.0]
+    model = DocumentModel(pdoc, conn, _setting, clock=lambda: now[0])
+    model.set_live(True)
+    model.tick()
+    _pump(lambda: model.live_result is not None, 180, conn)
+    first = model.live_result
+    pdoc.set_labels(_paint(pdoc.read_inputs().labels, (80, 80, 40, 30), GRASS_BGRA, None, w))
+    now[0] += 10.0
+    model.tick()
+    _pump(lambda: model.live_result is not first, 180, conn)
+    res["big_live_status"] = model.status
+    after = bytes(pdoc.node(pdoc.live_layer_id()).pixelData(0, 0, w, h))
+    _live_rules(pdoc, pd, model, now, conn, after, w, h, res, "big_live")
+    model.set_live(False)
+    conn.close()
+    doc.close()
+
+
+def _live_rules(pdoc, pd, model, now, conn, after: bytes, w: int, h: int, res: dict,
+                key: str) -> None:
+    """Issue #10: the plugin's copy of the live layer is what the layer holds (patched where a
+    local update wrote) and a local update reads the whole layer once, for the "painted on"
+    check. Issue #14 on the local path: a pixel the user painted on the live layer stays theirs
+    and a new live layer takes the update."""
+    held = pdoc._live_written
+    res[f"{key}_copy_in_step"] = held is not None and bytes(held[1]) == after \
+        and pdoc.meta["live_digest"] == pd.pixels_digest(after)
+    res[f"{key}_full_reads"] = _live_full_reads(pdoc, pd, model, now, conn,
+                                                (w // 2, h // 6, w // 12, h // 12), w)
+    live = pdoc.node(pdoc.live_layer_id())
+    dab = bytes((1, 2, 3, 255))
+    live.setPixelData(dab, 3, 3, 1, 1)
+    second = model.live_result
+    pdoc.set_labels(_paint(pdoc.read_inputs().labels, (w // 4, h // 6, w // 12, h // 12),
+                           GRASS_BGRA, None, w))
+    now[0] += 10.0
+    model.tick()
+    _pump(lambda: model.live_result is not second, 180, conn)
+    kept = pdoc.node(pd.node_id(live))
+    new = pdoc.node(pdoc.live_layer_id())
+    res[f"{key}_painted_kept"] = [
+        kept.name(), bytes(kept.pixelData(3, 3, 1, 1)) == dab,
+        new is not None and pd.node_id(new) != pd.node_id(kept),
+        new is not None and bytes(new.pixelData(3, 3, 1, 1)) != dab]
+
+
+def _live_full_reads(pdoc, pd, model, now, conn, edit, width: int) -> list:
+    """Whole-layer reads of the live layer during one local live update (relabel ``edit``)."""
+    reads: list = []
+    role = pdoc._role
+
+    def counting(name):
+        node = role(name)
+        if name == pd.LIVE and node is not None:
+            read = node.pixelData
+            node.pixelData = lambda *a: reads.append(list(a)) or read(*a)
+        return node
+
+    pdoc._role = counting
+    try:
+        before = model.live_result
+        pdoc.set_labels(_paint(pdoc.read_inputs().labels, edit, GRASS_BGRA, None, width))
+        now[0] += 10.0
+        model.tick()
+        _pump(lambda: model.live_result is not before, 180, conn)
+    finally:
+        pdoc._role = role
+    return reads
 
 
 def run(*_args) -> None:
@@ -250,6 +338,7 @@ def run(*_args) -> None:
         run_local(out, os.environ["PB_ENDPOINT"], res)
         run_reduced(os.environ["PB_ENDPOINT"], res)
         run_live(os.environ["PB_ENDPOINT"], res)
+        run_live_reduced(os.environ["PB_ENDPOINT"], res)
         res["ok"] = True
     except Exception:
         res["error"] = traceback.format_exc()

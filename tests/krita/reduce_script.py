@@ -57,6 +57,24 @@ def _strip_coverage(res: dict) -> None:
     res["strip_misses"] = misses[:20]
 
 
+def _rows_sampled(pdoc) -> bool:
+    """Horizontal stripes of every class, 1-16 px high: each sent row is the whole source row
+    under its centre (``model.reads.sampled_rows``), so the labels are read as rows only."""
+    from paintboard_krita.model.reads import sampled_rows
+    from paintboard_krita.palette import PALETTE
+
+    rows, k = [], 0
+    while len(rows) < H:
+        c = PALETTE[1 + k % (len(PALETTE) - 1)].rgb
+        rows += [bytes((c[2], c[1], c[0], 255)) * W] * (1 + k % 16)
+        k += 1
+    pdoc.set_labels(b"".join(rows[:H]))
+    inp = pdoc.read_inputs(256)
+    want = [rows[y][:4] * inp.width for y in sampled_rows(H, inp.height)]
+    return [inp.labels[j * inp.width * 4:(j + 1) * inp.width * 4]
+            for j in range(inp.height)] == want
+
+
 def phase(out: Path, endpoint: str, res: dict) -> None:
     from krita import Krita
     from paintboard_krita import document as pd
@@ -92,6 +110,8 @@ def phase(out: Path, endpoint: str, res: dict) -> None:
     res["dabs_found"] = found
     res["stroke_pixels"] = sum(1 for a in inp.strokes[3::4] if a)
     res["full"] = pdoc.read_inputs(None).labels == labels
+    res["rows_sampled"] = _rows_sampled(pdoc)
+    pdoc.set_labels(labels)
 
     # round trip: a flat result at the sent size becomes a layer at document size
     flat = bytes((40, 90, 200, 255)) * (inp.width * inp.height)

@@ -64,6 +64,13 @@ def _check_common(res: dict, out: Path) -> dict:
     # live mode: painting a few label pixels redraws only around them (the fake's picture is
     # per pixel, so only the real backend's run could notice a whole-picture live update)
     assert res["live_far_same"] and res["live_edit_changed"], res["live_status"]
+    # issue #10: a local live update reads the live layer once (the painted-on check) and the
+    # plugin's copy of it stays byte-identical to the layer; issue #14 still holds on that path
+    assert "the changed" in res["big_live_status"], res["big_live_status"]  # a local update
+    for key, (w, h) in (("live", (W, H)), ("big_live", (640, 480))):
+        assert res[f"{key}_copy_in_step"], res.get("big_live_status")
+        assert res[f"{key}_full_reads"] == [[0, 0, w, h]], res[f"{key}_full_reads"]
+        assert res[f"{key}_painted_kept"] == ["Paintboard live (painted on, kept)"] + [True] * 3
     for row in res["scale_mask_rows"]:  # one mask row: 0 … ramp … 255 … ramp … 0, smooth
         assert row[0] == 0 and row[len(row) // 2] == 255 and row[-1] == 0
         half = row[:len(row) // 2]

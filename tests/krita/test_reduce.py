@@ -26,6 +26,7 @@ def test_reduced_transfer_in_real_krita(tmp_path: Path, backend_process) -> None
     assert len(res["label_colours_out"]) == 15  # stripes ≥ 6 px wide all survive at 1/5.9
     assert res["dabs_found"] == [True] * 6 and res["stroke_pixels"] <= 6 * 16
     assert res["full"]
+    assert res["rows_sampled"]  # the labels' rows under the sent rows' centres, read alone
     assert res["round_trip"] == [True, True]
     assert res["upscale_len"] == 1500 * 1100 * 4
     # 10..40 of 256 → 58..235 of 1500 (floor/ceil outwards); 20..60 of 188 → 117..352 of 1100

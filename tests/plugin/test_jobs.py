@@ -227,3 +227,67 @@ def test_live_looks_at_the_canvas_no_more_often_than_twice_its_cost(fresh_krita,
     model.tick()
     assert len(reads) == looked + 1
     conn.close()
+
+
+def _live_result(model, conn, clock, strokes, step):
+    """Paint ``step`` over the whole strokes layer and wait for the live result of it."""
+    before = model.live_result
+    strokes.setPixelData(bytes([step]) * (W * H * 4), 0, 0, W, H)
+    clock.t += 1.0
+    model.tick()
+    assert pump(conn, lambda: model.live_result is not before and not model.busy)
+
+
+def test_one_pixel_painted_on_the_live_layer_is_kept_in_session_and_after_reopen(
+        fresh_krita, fake_backend):
+    """Issue #14: a live layer the user touched, even one pixel, is never overwritten: in this
+    session (compared with the bytes the plugin wrote) and in a reopened document (no bytes
+    held: compared with the stored digest)."""
+    fb = fake_backend()
+    clock = Clock()
+    doc, pdoc, conn, model = setup(fresh_krita, fb, clock)
+    strokes = pdoc.node(pdoc.meta["layers"][pd.STROKES])
+    model.set_live(True)
+    for reopened in (False, True):
+        _live_result(model, conn, clock, strokes, 1 + 2 * reopened)
+        live = pdoc.node(pdoc.meta["layers"][pd.LIVE])
+        if reopened:  # the same document read again: nothing held but the annotation
+            pdoc = pd.PaintboardDocument(doc)
+            model.doc = pdoc
+            assert pdoc._live_written is None and pdoc.meta.get("live_digest")
+        dab = bytes((1, 2, 3, 255))
+        assert live.pixelData(W - 1, H - 1, 1, 1) != dab
+        live.setPixelData(dab, W - 1, H - 1, 1, 1)  # the user's one pixel
+        _live_result(model, conn, clock, strokes, 2 + 2 * reopened)
+        assert live.name() == f"{pd.LIVE} (painted on, kept)"
+        assert live.pixelData(W - 1, H - 1, 1, 1) == dab  # theirs, untouched
+        new = pdoc.node(pdoc.meta["layers"][pd.LIVE])
+        assert new is not live and new.name() == pd.LIVE
+    conn.close()
+
+
+def test_a_live_update_reads_the_live_layer_once_and_keeps_its_copy_in_step(fresh_krita,
+                                                                            fake_backend):
+    """The "painted on" check is the only read of the live layer per update (it was two, plus
+    a hash of each), and what the plugin holds is exactly what the layer holds."""
+    fb = fake_backend()
+    clock = Clock()
+    doc, pdoc, conn, model = setup(fresh_krita, fb, clock)
+    strokes = pdoc.node(pdoc.meta["layers"][pd.STROKES])
+    model.set_live(True)
+    _live_result(model, conn, clock, strokes, 1)
+    live = pdoc.node(pdoc.meta["layers"][pd.LIVE])
+    reads, digests = [], []
+    original, digest = live.pixelData, pd.pixels_digest
+    live.pixelData = lambda *a: reads.append(a) or original(*a)
+    pd.pixels_digest = lambda data: digests.append(len(data)) or digest(data)
+    try:
+        _live_result(model, conn, clock, strokes, 2)
+    finally:
+        pd.pixels_digest = digest
+    assert reads == [(0, 0, W, H)]
+    assert digests == [W * H * 4]  # of what was written; the read is compared, not hashed
+    assert pdoc._live_written[0] == pd.node_id(live)
+    assert bytes(pdoc._live_written[1]) == original(0, 0, W, H)
+    assert pdoc.meta["live_digest"] == pd.pixels_digest(original(0, 0, W, H))
+    conn.close()
