@@ -29,8 +29,8 @@ def test_splice_into_patches_only_the_rectangle_in_place():
     splice_into(buf, width, (2, 1, 3, 2), region)
     for y in range(height):
         for x in range(width):
-            px = buf[(y * width + x) * 4:(y * width + x) * 4 + 4]
+            px = buf[(y * width + x) * 4 : (y * width + x) * 4 + 4]
             inside = 2 <= x < 5 and 1 <= y < 3
-            assert px == (bytes([200]) * 4 if inside else before[(y * width + x) * 4:][:4])
+            assert px == (bytes([200]) * 4 if inside else before[(y * width + x) * 4 :][:4])
     with pytest.raises(ValueError):
         splice_into(buf, width, (0, 0, 2, 2), bytes(4))

@@ -33,6 +33,6 @@ def splice_into(buf: Any, width: int, rect: Rect, region: bytes) -> None:
         src = memoryview(region)
         for j in range(h):
             off = (y + j) * stride + x * 4
-            view[off:off + row] = src[j * row:(j + 1) * row]
+            view[off : off + row] = src[j * row : (j + 1) * row]
     finally:
         view.release()
