@@ -11,7 +11,8 @@ so it never fights another Krita over the resource database). Inside Krita it dr
 plugin's own code (``PaintboardDocument``, ``reduce``, ``Connection``, ``DocumentModel``) and
 prints, per document, the median split of a Draw!:
 
-    read layers (pixelData ×2) · reduce (labels nearest, strokes pooled) · transfer (send and
+    read layers (the labels' sampled rows and the whole strokes, as ``read_inputs``; both whole
+    for the old full transfer) · reduce (labels nearest, strokes pooled) · transfer (send and
     receive: round trip − the server's own total) · backend (the server's total) · upscale
     (QImage smooth) · setPixelData (new layer) · visible (refreshProjection + waitForDone)
 
@@ -76,22 +77,25 @@ def _draw_once(pdoc, conn, size: int, reduced: bool, seed: int) -> dict:
     """One Draw! by hand, stage by stage, with the plugin's own functions (seconds)."""
     from paintboard_krita import document as pd
     from paintboard_krita import protocol, reduce
+    from paintboard_krita.model.reads import sampled_rows
     from paintboard_krita.model.working_size import sent_size
 
     w_doc, h_doc = pdoc.width, pdoc.height
     labels_node = pdoc.node(pdoc.meta["layers"][pd.LABELS])
     strokes_node = pdoc.node(pdoc.meta["layers"][pd.STROKES])
     group = pdoc.node(pdoc.meta["layers"][pd.HISTORY])
+    sw, sh = sent_size(w_doc, h_doc, size) if reduced else (w_doc, h_doc)
     t0 = time.perf_counter()
-    lab = labels_node.pixelData(0, 0, w_doc, h_doc)
+    if reduced:  # as document.read_inputs reads: the labels' sampled rows, the whole strokes
+        lab = b"".join(labels_node.pixelData(0, y, w_doc, 1) for y in sampled_rows(h_doc, sh))
+    else:
+        lab = labels_node.pixelData(0, 0, w_doc, h_doc)
     stk = strokes_node.pixelData(0, 0, w_doc, h_doc)
     t1 = time.perf_counter()
     if reduced:
-        sw, sh = sent_size(w_doc, h_doc, size)
-        lab_b = reduce.labels(lab, w_doc, h_doc, sw, sh)
+        lab_b = reduce.labels(lab, w_doc, sh, sw, sh)
         stk_b = reduce.strokes(stk, w_doc, h_doc, sw, sh)
     else:
-        sw, sh = w_doc, h_doc
         lab_b, stk_b = bytes(lab), bytes(stk)
     t2 = time.perf_counter()
     got: dict = {}
