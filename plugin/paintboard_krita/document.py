@@ -131,6 +131,7 @@ class PaintboardDocument:
         # "did the user paint on it" check compares the layer with these bytes (memcmp, ~2 ms
         # on A4) instead of hashing a read of it; the digest in ``meta`` is for a reopened file.
         self._live_written: tuple[str, Any] | None = None
+        self._strokes_pool: Any = None  # reduce.StrokesPool, made on the first reduced read
 
     # -- identity and metadata -------------------------------------------------------------
     @staticmethod
@@ -270,11 +271,11 @@ class PaintboardDocument:
         finally:
             clone.close()
 
-    @staticmethod
-    def _read(labels: Any, strokes: Any, w: int, h: int, longest: int | None) -> Inputs:
+    def _read(self, labels: Any, strokes: Any, w: int, h: int, longest: int | None) -> Inputs:
         """Read only what the reduced layers are made of: the labels' nearest-sampled rows
         (``model/reads.py``; 2 ms on A4 against 25-35 ms for the whole layer), the whole strokes
-        layer. Krita's QByteArrays are wrapped by QImage without a copy."""
+        layer in bands, pooled again only where a band changed (``reduce.StrokesPool``).
+        Krita's QByteArrays are wrapped by QImage without a copy."""
         if longest is None or max(w, h) <= longest:
             return Inputs(w, h, bytes(labels.pixelData(0, 0, w, h)),
                           bytes(strokes.pixelData(0, 0, w, h)))
@@ -286,7 +287,13 @@ class PaintboardDocument:
         # the strokes are read whole: any pixel may hold a dab. (``Node.bounds()`` to read only
         # the painted part was measured slower: Krita recomputes it after every dab by scanning
         # the layer's extent pixel by pixel, 80-185 ms on A4 against 25 ms for this read.)
-        stk = reduce.strokes(strokes.pixelData(0, 0, w, h), w, h, sw, sh)
+        if not (sw < w and sh < h):  # a sliver of a page: pooled whole, nothing kept
+            stk = reduce.strokes(strokes.pixelData(0, 0, w, h), w, h, sw, sh)
+        else:
+            if self._strokes_pool is None:
+                self._strokes_pool = reduce.StrokesPool()
+            stk = self._strokes_pool.reduce(lambda y, rows: strokes.pixelData(0, y, w, rows),
+                                            w, h, sw, sh)
         return Inputs(sw, sh, lab, stk, doc_width=w, doc_height=h)
 
     # -- writing ---------------------------------------------------------------------------------

@@ -75,6 +75,33 @@ def _rows_sampled(pdoc) -> bool:
             for j in range(inp.height)] == want
 
 
+def _pool_kept_matches(pdoc) -> list[bool]:
+    """``read_inputs`` keeps the pooled strokes between reads and pools again only the bands
+    that changed: after each change (dabs added anywhere, one erased) it must equal pooling the
+    whole layer afresh, byte for byte."""
+    import random
+
+    from paintboard_krita import document as pd
+    from paintboard_krita import reduce
+
+    rng = random.Random(4)
+    node = pdoc.node(pdoc.meta["layers"][pd.STROKES])
+    layer = bytearray(W * H * 4)
+    node.setPixelData(bytes(layer), 0, 0, W, H)
+    same = []
+    for step in range(6):
+        for _ in range(rng.randint(1, 3)):
+            x, y, r = rng.randrange(W), rng.randrange(H), rng.choice([0, 2, 9])
+            alpha = 0 if step == 5 else rng.choice([1, 60, 255])  # the last step erases
+            for yy in range(max(0, y - r), min(H, y + r + 1)):
+                x0, x1 = max(0, x - r), min(W, x + r + 1)
+                layer[(yy * W + x0) * 4:(yy * W + x1) * 4] = bytes((9, 99, 199, alpha)) * (x1 - x0)
+        node.setPixelData(bytes(layer), 0, 0, W, H)
+        got = pdoc.read_inputs(256)
+        same.append(got.strokes == reduce.strokes(bytes(layer), W, H, got.width, got.height))
+    return same
+
+
 def phase(out: Path, endpoint: str, res: dict) -> None:
     from krita import Krita
     from paintboard_krita import document as pd
@@ -111,6 +138,8 @@ def phase(out: Path, endpoint: str, res: dict) -> None:
     res["stroke_pixels"] = sum(1 for a in inp.strokes[3::4] if a)
     res["full"] = pdoc.read_inputs(None).labels == labels
     res["rows_sampled"] = _rows_sampled(pdoc)
+    res["pool_kept_matches"] = _pool_kept_matches(pdoc)
+    pdoc.node(pdoc.meta["layers"][pd.STROKES]).setPixelData(bytes(strokes), 0, 0, W, H)
     pdoc.set_labels(labels)
 
     # round trip: a flat result at the sent size becomes a layer at document size

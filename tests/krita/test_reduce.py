@@ -27,6 +27,7 @@ def test_reduced_transfer_in_real_krita(tmp_path: Path, backend_process) -> None
     assert res["dabs_found"] == [True] * 6 and res["stroke_pixels"] <= 6 * 16
     assert res["full"]
     assert res["rows_sampled"]  # the labels' rows under the sent rows' centres, read alone
+    assert res["pool_kept_matches"] == [True] * 6  # pooled again only where a band changed
     assert res["round_trip"] == [True, True]
     assert res["upscale_len"] == 1500 * 1100 * 4
     # 10..40 of 256 → 58..235 of 1500 (floor/ceil outwards); 20..60 of 188 → 117..352 of 1100
