@@ -153,6 +153,23 @@ def test_texture_energy_loss_wants_detail_where_the_truth_has_it() -> None:
     assert fake.grad[:, :, :32].abs().sum() > 0  # it pushes on the sky's grain
 
 
+def test_patch_swd_loss_is_zero_for_the_same_batch_and_grows_with_grain() -> None:
+    torch.manual_seed(0)
+    real = torch.nn.functional.avg_pool2d(torch.rand(2, 3, 70, 70) * 2 - 1, 7, 1)  # 64×64
+    gen = lambda: torch.Generator().manual_seed(1)  # noqa: E731 - same patches and directions
+    assert losses.patch_swd_loss(real, real, generator=gen()).item() == 0.0
+    little, more = (
+        losses.patch_swd_loss(real + a * torch.randn_like(real), real, generator=gen()).item()
+        for a in (0.01, 0.05)
+    )
+    assert 0.0 < little < more
+    # a global change of brightness or contrast is not texture: per-set normalisation ignores it
+    assert losses.patch_swd_loss(real * 0.5 + 0.2, real, generator=gen()).item() < 1e-3
+    fake = (real + 0.05 * torch.randn_like(real)).requires_grad_(True)
+    losses.patch_swd_loss(fake, real, generator=gen()).backward()
+    assert fake.grad is not None and fake.grad.abs().sum() > 0
+
+
 def test_pooled_l1_leaves_texture_below_the_pool_free() -> None:
     real = torch.zeros(1, 3, 32, 32)
     texture = torch.tensor([[1.0, -1.0], [-1.0, 1.0]]).repeat(16, 16) * 0.2  # mean 0 per 2×2

@@ -51,6 +51,7 @@ class TrainConfig:
     l1_pool: int = 1  # the L1 compares l1_pool×l1_pool means (1 = pixels)
     lambda_spectrum: float = 0.0  # batch log-spectrum match (losses.spectrum_loss)
     lambda_texture: float = 0.0  # per-class fine-detail energy match (losses.texture_energy_loss)
+    lambda_swd: float = 0.0  # fine-band patch distribution match (losses.patch_swd_loss)
     # bookkeeping
     seed: int = 0
     log_every: int = 10

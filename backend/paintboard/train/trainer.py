@@ -305,6 +305,7 @@ class Trainer:
             l1_pool=cfg.l1_pool,
             lambda_spectrum=cfg.lambda_spectrum,
             lambda_texture=cfg.lambda_texture,
+            lambda_swd=cfg.lambda_swd,
         )
         self.optG.zero_grad(set_to_none=True)
         sum(g_losses.values()).backward()  # type: ignore[union-attr]
