@@ -65,8 +65,18 @@ def test_config_overrides_and_typos(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="key=value"):
         parse_overrides(["steps"])
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
-    for shipped in ("train_small.json", "train_spade_gpu.json"):
+    for shipped in (
+        "train_small.json",
+        "train_small_r2.json",
+        "train_small_r3.json",
+        "train_spade_gpu.json",
+    ):
         load_config(REPO / "configs" / shipped)  # the shipped recipes parse
+    # the committed training state resumes with its own config (README: resume on a new machine)
+    state = REPO / "weights" / "train_state" / "small_r3"
+    saved = TrainConfig.from_dict(json.loads((state / "config.json").read_text()))
+    assert saved.data == "data/synth512" and saved.lambda_swd > 0
+    assert latest_checkpoint(state / "checkpoints") is not None
 
 
 # ------------------------------------------------------------------ losses
