@@ -319,6 +319,7 @@ def test_build_conditioning_shapes_and_parts() -> None:
     index = sky_over_sea(20, 31)
     strokes = rgba(20, 31)
     strokes[2:4, 3:6] = (200, 100, 50, 255)
+    strokes[6:8, 22:26] = (30, 60, 200, 255)  # two colours in the sky: the cell hints stay
     cond = F.build_conditioning(index, strokes)
     assert cond.feature.shape == (9, 9, 8) and cond.feature.dtype == np.float32
     assert cond.latent.shape == (648,) and cond.latent.dtype == np.float32
@@ -375,3 +376,46 @@ def test_no_stroke_layer_is_the_same_as_an_empty_one_also_with_a_mood() -> None:
         np.testing.assert_array_equal(a.maps, b.maps)
         np.testing.assert_array_equal(a.latent, b.latent)
     assert a.maps[4, 0, 0] == F.MOOD_WEIGHT and not a.maps[4, -1, 0]
+
+
+def _dab(img: np.ndarray, y: int, x: int, r: int, rgb: tuple[int, int, int]) -> None:
+    yy, xx = np.mgrid[: img.shape[0], : img.shape[1]]
+    img[(yy - y) ** 2 + (xx - x) ** 2 <= r * r] = (*rgb, 255)
+
+
+def test_one_dab_in_a_region_gives_no_cell_hints_the_region_map_already_says_it() -> None:
+    # the ghost-box fix: one orange dab over several cells of a sky; its colour reaches the
+    # generator through the region map only, not again as cell rectangles
+    index = np.zeros((90, 120), np.uint8)
+    index[60:] = 5
+    strokes = np.zeros((90, 120, 4), np.uint8)
+    _dab(strokes, 20, 50, 12, (255, 140, 0))
+    assert F.color_feature(strokes, 9)[..., 0].sum() >= 4  # the seed's extractor marks cells
+    cond = F.build_conditioning(index, strokes, 9)
+    assert cond.feature[..., 0].sum() == 0 and not cond.latent.any() and not cond.maps[:4].any()
+    sky = index == 0
+    assert (cond.maps[4][sky] == 1).all()
+    np.testing.assert_allclose(cond.maps[5:8, 0, 0], np.array([255, 140, 0]) / 255, atol=1e-6)
+
+
+def test_cell_hints_stay_where_they_say_more_than_the_region_map() -> None:
+    index = np.zeros((90, 120), np.uint8)
+    strokes = np.zeros((90, 120, 4), np.uint8)
+    _dab(strokes, 15, 15, 5, (255, 140, 0))  # two colours near each other in one region: the
+    _dab(strokes, 30, 40, 5, (40, 60, 220))  # map blends them, so it does not say either exactly
+    grad = np.zeros((90, 120, 4), np.uint8)  # one stroke, two colours along it
+    grad[40:44, 10:60] = (250, 20, 20, 255)
+    grad[40:44, 60:110] = (20, 250, 20, 255)
+    for st in (strokes, grad):
+        seed = F.color_feature(st, 9)
+        kept = F.build_conditioning(index, st, 9).feature
+        assert kept[..., 0].sum() > 0
+        # a kept cell is the seed's cell, unchanged; a dropped one is all zeros
+        for r, c in zip(*np.nonzero(seed[..., 0]), strict=True):
+            assert np.array_equal(kept[r, c], seed[r, c]) or not kept[r, c].any()
+    # the two-dab case keeps every cell: each dab's colour differs from the blend at its pixels
+    # (two dabs far apart would not: near each, the blend is that dab's colour)
+    assert (
+        F.build_conditioning(index, strokes, 9).feature[..., 0].sum()
+        == F.color_feature(strokes, 9)[..., 0].sum()
+    )

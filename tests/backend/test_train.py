@@ -106,8 +106,15 @@ def test_colour_losses_are_zero_exactly_when_the_means_match() -> None:
     st = _strokes_with_rect(h, w, 4, 4, 10, 12, (255, 0, 0))
     index = np.ones((h, w), np.uint8)
     index[16:] = 7
-    cond = features.build_conditioning(index, st, 9)
-    maps = torch.from_numpy(cond.maps)[None]
+    # the seed's hint maps, kept even where the region map says the same (the losses must hold
+    # for any hint; build_conditioning drops such redundant cells)
+    maps_np = np.concatenate(
+        [
+            features.hint_maps(features.color_feature(st, 9), h, w),
+            features.region_colour_map(index, st),
+        ]
+    )
+    maps = torch.from_numpy(maps_np)[None]
     labels = torch.from_numpy(index.astype(np.int64))[None]
     img = torch.zeros(1, 3, h, w) - 1.0
     img[:, 0, :16] = 1.0  # the whole sky red: hint rectangle and region means are red
