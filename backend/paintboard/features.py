@@ -11,6 +11,14 @@ inference cannot drift apart:
 * :func:`region_colour_map` — each label region touched by a stroke filled with the stroke's
   colour, because an artist who dabs orange into the sky means "orange sky", not "orange spot";
   the other regions optionally take a seeded *mood* (a real scene's per-class colours).
+
+:func:`build_conditioning` joins them, leaving out the cell hints the region map already says
+(:func:`drop_region_said_cells`).
+
+Why this module is long: it is the one home of every colour rule the trainer and the Engine
+share — the cell grid, the seed's extractor, the hint and region maps, moods and the rule that
+joins them — and the rules read each other's output (the drop rule needs the grid, the region
+map and the extractor).  Split across modules they would have to import each other back.
 """
 
 from __future__ import annotations
