@@ -202,19 +202,20 @@ def run_reduced(endpoint: str, res: dict) -> None:
     doc.close()
 
 
-def run_live(endpoint: str, res: dict) -> None:
-    """Live mode: after the first live picture, painting a few label pixels redraws only
-    around them (the live layer keeps its other pixels byte for byte)."""
+def _live_after_one_edit(endpoint: str, w: int, h: int, name: str, edit) -> tuple:
+    """A w×h page in live mode: the first live picture, then ``edit`` painted as grass on the
+    labels and the live update that follows. Returns (doc, pdoc, pd, conn, model, now, before,
+    after): the live layer's bytes before and after the edit."""
     from krita import Krita
     from paintboard_krita import document as pd
     from paintboard_krita.model.connection import Connection
     from paintboard_krita.model.jobs import DocumentModel
     from paintboard_krita.model.templates import BUILTIN
 
-    doc = Krita.instance().createDocument(W, H, "paintboard-live", "RGBA", "U8", "", 72.0)
+    doc = Krita.instance().createDocument(w, h, name, "RGBA", "U8", "", 72.0)
     pdoc = pd.PaintboardDocument(doc)
     pdoc.ensure_layers()
-    pdoc.set_labels(BUILTIN[0].render(W, H))
+    pdoc.set_labels(BUILTIN[0].render(w, h))
     conn = Connection(endpoint)
     conn.connect()
     _pump(lambda: conn.is_connected, 120, conn)
@@ -223,14 +224,21 @@ def run_live(endpoint: str, res: dict) -> None:
     model.set_live(True)
     model.tick()
     _pump(lambda: model.live_result is not None, 180, conn)
-    live = pdoc.node(pdoc.live_layer_id())
-    before = bytes(live.pixelData(0, 0, W, H))
+    before = bytes(pdoc.node(pdoc.live_layer_id()).pixelData(0, 0, w, h))
     first = model.live_result
-    pdoc.set_labels(_paint(pdoc.read_inputs().labels, EDIT, GRASS_BGRA))
+    pdoc.set_labels(_paint(pdoc.read_inputs().labels, edit, GRASS_BGRA, None, w))
     now[0] += 10.0
     model.tick()
     _pump(lambda: model.live_result is not first, 180, conn)
-    after = bytes(pdoc.node(pdoc.live_layer_id()).pixelData(0, 0, W, H))
+    after = bytes(pdoc.node(pdoc.live_layer_id()).pixelData(0, 0, w, h))
+    return doc, pdoc, pd, conn, model, now, before, after
+
+
+def run_live(endpoint: str, res: dict) -> None:
+    """Live mode: after the first live picture, painting a few label pixels redraws only
+    around them (the live layer keeps its other pixels byte for byte)."""
+    doc, pdoc, pd, conn, model, now, before, after = _live_after_one_edit(
+        endpoint, W, H, "paintboard-live", EDIT)
     ex, ey, ew, eh = EDIT
     far = [(x, y) for y in range(H) for x in range(W)
            if not (ex - 40 <= x < ex + ew + 40 and ey - 40 <= y < ey + eh + 40)]
@@ -247,32 +255,10 @@ def run_live(endpoint: str, res: dict) -> None:
 
 def run_live_reduced(endpoint: str, res: dict) -> None:
     """The same live rules on a page live mode reduces (640×480 at 256: upscaled results)."""
-    from krita import Krita
-    from paintboard_krita import document as pd
-    from paintboard_krita.model.connection import Connection
-    from paintboard_krita.model.jobs import DocumentModel
-    from paintboard_krita.model.templates import BUILTIN
-
     w, h = 640, 480
-    doc = Krita.instance().createDocument(w, h, "paintboard-live-big", "RGBA", "U8", "", 72.0)
-    pdoc = pd.PaintboardDocument(doc)
-    pdoc.ensure_layers()
-    pdoc.set_labels(BUILTIN[0].render(w, h))
-    conn = Connection(endpoint)
-    conn.connect()
-    _pump(lambda: conn.is_connected, 120, conn)
-    now = [0.0]
-    model = DocumentModel(pdoc, conn, _setting, clock=lambda: now[0])
-    model.set_live(True)
-    model.tick()
-    _pump(lambda: model.live_result is not None, 180, conn)
-    first = model.live_result
-    pdoc.set_labels(_paint(pdoc.read_inputs().labels, (80, 80, 40, 30), GRASS_BGRA, None, w))
-    now[0] += 10.0
-    model.tick()
-    _pump(lambda: model.live_result is not first, 180, conn)
+    doc, pdoc, pd, conn, model, now, _, after = _live_after_one_edit(
+        endpoint, w, h, "paintboard-live-big", (80, 80, 40, 30))
     res["big_live_status"] = model.status
-    after = bytes(pdoc.node(pdoc.live_layer_id()).pixelData(0, 0, w, h))
     _live_rules(pdoc, pd, model, now, conn, after, w, h, res, "big_live")
     model.set_live(False)
     conn.close()
