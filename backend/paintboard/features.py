@@ -390,9 +390,7 @@ def drop_region_said_cells(
     for r, c, y0, y1, x0, x1 in owned_rectangles(feature, height, width):
         if marked[r, c]:
             continue
-        if not kept[
-            rows[y0:y1].min() : rows[y1 - 1] + 1, cols[x0:x1].min() : cols[x1 - 1] + 1
-        ].any():
+        if not kept[rows[y0] : rows[y1 - 1] + 1, cols[x0] : cols[x1 - 1] + 1].any():
             out[r, c] = 0.0
     return out
 

@@ -195,27 +195,16 @@ def evaluate(
         "none": stripes.set_stripe_index(g["none"], idx),
         "strokes": stripes.set_stripe_index(g["strokes"], idx),
     }
+
+    def real_swd(seed: int, render_scale: int) -> dict[str, float]:
+        other = held_out_scenes(n, settings.size, seed, render_scale)
+        return swd.patch_swd([sc.rgb for sc in other], truth)
+
     patch = {
         "none": swd.patch_swd(g["none"], truth),
         "strokes": swd.patch_swd(g["strokes"], truth),
-        "floor": swd.patch_swd(
-            [
-                sc.rgb
-                for sc in held_out_scenes(
-                    n, settings.size, settings.seed + FLOOR_OFFSET, settings.render_scale
-                )
-            ],
-            truth,
-        ),
-        "rerendered": swd.patch_swd(
-            [
-                sc.rgb
-                for sc in held_out_scenes(
-                    n, settings.size, settings.seed, settings.render_scale + 1
-                )
-            ],
-            truth,
-        ),
+        "floor": real_swd(settings.seed + FLOOR_OFFSET, settings.render_scale),
+        "rerendered": real_swd(settings.seed, settings.render_scale + 1),
     }
     log.info("eval: stripe index and patch SWD in %.0f s", time.time() - t)
     bleed = colour.measure_bleed(

@@ -79,8 +79,11 @@ def judge(r: dict[str, Any], before: dict[str, Any] | None = None) -> dict[str, 
         levels = list(r.get("patch_swd", {}).get(cond, {}))[: t["swd_levels"]]
         for lvl in levels:
             old = _get(b, "patch_swd", cond, lvl)
-            floor = _get(r, "patch_swd", "floor", lvl)
-            again = _get(r, "patch_swd", "rerendered", lvl)
+            refs = [
+                f"{name} {v:.1f}"
+                for name in ("floor", "rerendered")
+                if (v := _get(r, "patch_swd", name, lvl)) is not None
+            ]
             rows.append(
                 _row(
                     f"swd_{lvl}_{cond}",
@@ -89,9 +92,7 @@ def judge(r: dict[str, Any], before: dict[str, Any] | None = None) -> dict[str, 
                     old,
                     None if old is None else t["swd_vs_before_max"] * old,
                     f"<= {t['swd_vs_before_max']}x before"
-                    + ("" if floor is None else f" (floor {floor:.1f}")
-                    + ("" if again is None else f", rerendered {again:.1f}")
-                    + ("" if floor is None else ")"),
+                    + (f" ({', '.join(refs)})" if refs else ""),
                 )
             )
     rows.append(
