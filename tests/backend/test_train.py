@@ -254,6 +254,20 @@ def test_resume_continues_exactly(synth_dir: Path, tmp_path: Path) -> None:
     assert all(torch.allclose(sa[k]["exp_avg"], sb[k]["exp_avg"], atol=1e-6) for k in sa)
 
 
+def test_resume_takes_the_learning_rates_from_the_config(synth_dir: Path, tmp_path: Path) -> None:
+    Trainer(tiny_cfg(synth_dir, steps=2), tmp_path / "r", progress=False).train()
+    again = Trainer(
+        tiny_cfg(synth_dir, steps=4, lr_g=3e-5, lr_d=1.2e-4),
+        tmp_path / "r",
+        resume=True,
+        progress=False,
+    )
+    assert again.step == 2
+    assert [g["lr"] for g in again.optG.param_groups] == [3e-5]
+    assert [g["lr"] for g in again.optD.param_groups] == [1.2e-4]
+    assert again.optG.state_dict()["state"], "the Adam moments must still be the resumed ones"
+
+
 def test_overfitting_one_batch_drives_the_colour_error_down(
     synth_dir: Path, tmp_path: Path
 ) -> None:

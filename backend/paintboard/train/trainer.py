@@ -199,6 +199,11 @@ class Trainer:
         state = load_checkpoint(ckpt, self._modules())  # ranks > 0 hold no EMA: G and D only
         self.optG.load_state_dict(state["optG"])
         self.optD.load_state_dict(state["optD"])
+        # The saved optimiser state carries the old run's learning rates; the config (with its
+        # --set overrides) is what the user asked for now, e.g. a lower rate to settle a run.
+        for opt, lr in ((self.optG, self.cfg.lr_g), (self.optD, self.cfg.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr
         self.step = int(state["step"])
         self.wall_before = float(state.get("wall_time", 0.0))
         if self.is_main and "torch_rng" in state:
@@ -226,9 +231,7 @@ class Trainer:
             own = module.state_dict()
             # running statistics of a BatchNorm source mean nothing to instance statistics
             sub = {
-                k: v
-                for k, v in sub.items()
-                if k in own or k.rsplit(".", 1)[-1] not in _BN_BUFFERS
+                k: v for k, v in sub.items() if k in own or k.rsplit(".", 1)[-1] not in _BN_BUFFERS
             }
             try:
                 missing, unexpected = module.load_state_dict(sub, strict=False)
