@@ -26,8 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--phase", action="append", default=[], help="a line describing a phase")
     p.add_argument("--data-card", help="the training set's card.json (paintboard synth)")
     p.add_argument(
-        "--moods-from",
-        help="dataset folder to (re)build the card's mood bank from (moods.build_bank)",
+        "--natural-moods",
+        action="store_true",
+        help="rebuild the card's mood bank from natural synthetic scenes (moods.natural_bank)",
     )
     args = p.parse_args(argv)
 
@@ -42,13 +43,11 @@ def main(argv: list[str] | None = None) -> int:
         keys = ("count", "size", "seeds", "generator", "generator_version", "attribution")
         training["data_card"] = {k: data[k] for k in keys if k in data}
     card["training"] = training
-    if args.moods_from:
+    if args.natural_moods:
         from paintboard import moods
-        from paintboard.data import FolderDataset
-        from paintboard.train.trainer import dataset_mood_bank
+        from paintboard.train.trainer import MOOD_BANK_SIZE
 
-        ds = FolderDataset(args.moods_from, 64, cache=False, hints=False)
-        card[moods.CARD_KEY] = dataset_mood_bank(ds, cfg.label_nc)
+        card[moods.CARD_KEY] = moods.natural_bank(cfg.label_nc, MOOD_BANK_SIZE)
     metrics = {}
     for path in args.eval:
         res = json.loads(Path(path).read_text())

@@ -42,7 +42,10 @@ def class_means(rgb: np.ndarray, index: np.ndarray, num_classes: int) -> np.ndar
 
 
 def build_bank(
-    scenes: Iterable[tuple[np.ndarray, np.ndarray]], num_classes: int, size: int = 64
+    scenes: Iterable[tuple[np.ndarray, np.ndarray]],
+    num_classes: int,
+    size: int = 64,
+    worst: bool = False,
 ) -> list[list[list[float]]]:
     """The ``size`` most typical moods of the given (rgb, index) scenes, gaps filled.
 
@@ -52,7 +55,8 @@ def build_bank(
     scenes, and the ``size`` closest are kept — still many lights and seasons, no pink forest.
     Pass about four times ``size`` scenes.  A class absent from a kept scene takes the class's
     median, so every mood has an opinion about every class seen in training (void and
-    never-seen classes stay None).
+    never-seen classes stay None).  ``worst`` scores a scene by its farthest class instead of
+    the mean, so one odd region (a red meadow under a blue sky) is enough to leave it out.
     """
     means = [class_means(rgb, index, num_classes) for rgb, index in scenes]
     if not means:
@@ -61,16 +65,68 @@ def build_bank(
     with warnings.catch_warnings():  # a class absent from every scene: an all-NaN median
         warnings.simplefilter("ignore", RuntimeWarning)
         median = np.nanmedian(stack, axis=0)
-        dist = np.nanmean(np.linalg.norm(stack - median[None], axis=2), axis=1)
+        per_class = np.linalg.norm(stack - median[None], axis=2)
+        dist = (np.nanmax if worst else np.nanmean)(per_class, axis=1)
     dist = np.where(np.isnan(dist), np.inf, dist)
     keep = np.sort(np.argsort(dist, kind="stable")[:size])  # in scene order: seeds stay stable
     out: list[list[Any]] = []
     for m in stack[keep]:
         filled = np.where(np.isnan(m), median, m)
-        out.append(
-            [None if np.isnan(c).any() else [round(float(v), 4) for v in c] for c in filled]
-        )
+        out.append([None if np.isnan(c).any() else [round(float(v), 4) for v in c] for c in filled])
     return out
+
+
+# The lights a first Draw! may come in, and how often (the synth's sky names).  Purple, pink,
+# storm and night skies stay in training — a user may paint one — but are no default.
+NATURAL_LIGHTS: dict[str, float] = {
+    "day": 5.0,
+    "clear": 3.0,
+    "dusk": 1.5,
+    "dawn": 1.5,
+    "haze": 1.5,
+    "overcast": 1.5,
+    "sunset": 1.0,
+}
+NATURAL_SEED = 7_000_000  # the synth seeds the bank's scenes come from (not the eval's)
+NATURAL_RENDER = 128  # a class's mean colour hardly depends on the render size
+
+
+def natural_bank(
+    num_classes: int,
+    size: int = 64,
+    lights: Mapping[str, float] = NATURAL_LIGHTS,
+    seed0: int = NATURAL_SEED,
+) -> list[list[list[float]]]:
+    """``size`` moods from natural synthetic scenes, in ``lights``' shares, interleaved.
+
+    Why not the training set's most typical scenes: that set is colourful on purpose, and the
+    median of day, dusk and purple skies is a violet dusk — every first Draw! came out in it,
+    with dark grey lakes.  Here each mood is one scene of the synth whose colours stayed natural
+    (:func:`paintboard.synth.scene.scene_light`), the most typical of its light; the bank is
+    ordered so that seed 0 is a day and consecutive seeds (*Variation*) change the light while
+    every light lasts.
+    """
+    from paintboard.synth.scene import generate_scene, scene_light
+
+    total = sum(lights.values())
+    quota = {name: max(1, round(size * w / total)) for name, w in lights.items()}
+    while sum(quota.values()) > size:  # rounding: take from the largest
+        quota[max(quota, key=quota.__getitem__)] -= 1
+    while sum(quota.values()) < size:
+        quota[max(quota, key=quota.__getitem__)] += 1
+    seeds: dict[str, list[int]] = {name: [] for name in lights}
+    seed = seed0
+    while any(len(seeds[n]) < 4 * quota[n] for n in lights):
+        name, natural = scene_light(seed)
+        if natural and name in seeds and len(seeds[name]) < 4 * quota[name]:
+            seeds[name].append(seed)
+        seed += 1
+    groups = []
+    for name in sorted(lights, key=lambda n: -lights[n]):
+        scenes = (generate_scene(s, NATURAL_RENDER, NATURAL_RENDER) for s in seeds[name])
+        groups.append(build_bank(scenes, num_classes, quota[name], worst=True))
+    # round robin over the lights, largest share first: seed n and n + 1 differ in light
+    return [g[k] for k in range(max(map(len, groups))) for g in groups if k < len(g)]
 
 
 def from_card(card: Mapping[str, Any], num_classes: int) -> np.ndarray | None:

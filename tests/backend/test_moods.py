@@ -52,6 +52,72 @@ def test_bank_fills_a_class_missing_from_a_scene_with_its_median() -> None:
     )
 
 
+def test_worst_scoring_drops_a_scene_with_one_odd_region() -> None:
+    index = np.full((24, 16), 1, np.uint8)  # sky, grass, sea: 128 px each
+    index[8:16], index[16:] = 10, 7
+    rgb = np.zeros((24, 16, 3), np.uint8)
+    rgb[:8], rgb[8:16], rgb[16:] = (60, 100, 160), (60, 140, 30), (20, 60, 90)
+    near = [(rgb + d, index) for d in (0, 40, 80)]  # three scenes a little apart everywhere
+    odd = rgb + 40
+    odd[8:16] = (220, 40, 40)  # the middle scene's sky and sea, but a red meadow
+    scenes = [*near, (odd, index)]
+    red = [round(v / 255, 4) for v in (220, 40, 40)]
+    assert red in [m[10] for m in moods.build_bank(scenes, 16, 3)]  # the mean forgives it
+    assert red not in [m[10] for m in moods.build_bank(scenes, 16, 3, worst=True)]
+
+
+def test_scene_light_replays_what_the_scene_drew(monkeypatch: pytest.MonkeyPatch) -> None:
+    from paintboard.synth import scene as synth_scene
+
+    drawn: list[dict] = []
+    real = synth_scene.sample_sky
+
+    def spy(rng, wild=False):
+        sky = real(rng, wild)
+        drawn.append({"name": sky["name"], "natural": not wild and sky["hue_turn"] == 0.0})
+        return sky
+
+    monkeypatch.setattr(synth_scene, "sample_sky", spy)
+    for seed in range(12):
+        synth_scene.generate_scene(seed, 32, 32)
+    monkeypatch.undo()
+    lights = [synth_scene.scene_light(seed) for seed in range(12)]
+    assert lights == [(d["name"], d["natural"]) for d in drawn]
+    assert {n for n, _ in lights} != {lights[0][0]} and {ok for _, ok in lights} == {True, False}
+
+
+def test_natural_bank_takes_natural_scenes_in_the_lights_shares() -> None:
+    from paintboard.synth.scene import generate_scene, scene_light
+
+    lights = {"day": 3.0, "dusk": 1.0}
+    bank = moods.natural_bank(16, 8, lights, seed0=500)
+    assert bank == moods.natural_bank(16, 8, lights, seed0=500)  # seeded: no drift
+    # every mood is the class means of one natural day or dusk scene of the synth
+    candidates: dict[str, list] = {"day": [], "dusk": []}
+    seed = 500
+    while len(candidates["day"]) < 24 or len(candidates["dusk"]) < 8:
+        name, natural = scene_light(seed)
+        if natural and name in candidates:
+            rgb, index = generate_scene(seed, moods.NATURAL_RENDER, moods.NATURAL_RENDER)
+            candidates[name].append(moods.class_means(rgb, index, 16))
+        seed += 1
+    sky = 1
+
+    def light_of(mood: list) -> str:
+        hits = [
+            n
+            for n, ms in candidates.items()
+            for m in ms
+            if np.allclose(m[sky], mood[sky], atol=1e-4)
+        ]
+        assert len(hits) == 1, "a mood that is no natural scene's own colours"
+        return hits[0]
+
+    order = [light_of(m) for m in bank]
+    assert sorted(order) == ["day"] * 6 + ["dusk"] * 2  # the shares
+    assert order[0] == "day" and order[1] == "dusk"  # seed 0 a day, Variation changes the light
+
+
 @pytest.mark.parametrize(
     "bad", [[[[0.1, 0.2, 2.0]]], [[None] * 17]], ids=["out-of-range", "too-many-classes"]
 )

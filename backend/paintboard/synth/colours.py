@@ -187,7 +187,7 @@ def shift_hsv(rng: np.random.Generator, rgb: np.ndarray, hue: float, sat: float,
     )
 
 
-def sample_sky(rng: np.random.Generator, wild: bool = False) -> dict[str, np.ndarray | str]:
+def sample_sky(rng: np.random.Generator, wild: bool = False) -> dict[str, np.ndarray | str | float]:
     """Pick a sky mood (zenith, horizon, cloud colours, scene light) with a per-scene shift.
 
     Half the skies of wild scenes (and a few others) get a random hue rotation on top, so green,
@@ -196,7 +196,7 @@ def sample_sky(rng: np.random.Generator, wild: bool = False) -> dict[str, np.nda
     i = rng.choice(len(SKIES), p=SKY_WEIGHTS / SKY_WEIGHTS.sum())
     name, top, hor, lit, shade, light = SKIES[i]
     rot = rng.uniform(-0.5, 0.5) if rng.random() < (0.5 if wild else 0.08) else 0.0
-    out: dict[str, np.ndarray | str] = {"name": name}
+    out: dict[str, np.ndarray | str | float] = {"name": name, "hue_turn": rot}
     for key, rgb in (("top", top), ("horizon", hor), ("cloud_lit", lit), ("cloud_shade", shade)):
         c = np.array(rgb, np.float32) / 255.0
         h, s, v = colorsys.rgb_to_hsv(*[float(x) for x in c])

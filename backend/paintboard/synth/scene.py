@@ -47,6 +47,27 @@ def _hill_trees(rng: np.random.Generator, cv: Canvas, sun: float, colour: np.nda
         )
 
 
+def _opening(rng: np.random.Generator, height: int) -> tuple[int, dict]:
+    """The first draws of every scene: its horizon, whether its colours may leave nature, its
+    sky.  One function so :func:`scene_light` replays exactly what :func:`generate_scene` drew."""
+    horizon = int(height * rng.uniform(0.33, 0.62))
+    wild = begin_scene(rng)
+    sky = sample_sky(rng, wild)
+    sky["wild"] = wild
+    return horizon, sky
+
+
+def scene_light(seed: int) -> tuple[str, bool]:
+    """Scene ``seed``'s sky name and whether it is *natural*: no wild colours, no turned sky hue.
+
+    Why: the training set is colourful on purpose (so a dab of any colour is followed), but a
+    first Draw! without strokes should take its colours from a natural scene; this tells which
+    ones are without rendering them.
+    """
+    _, sky = _opening(np.random.default_rng(seed), 64)
+    return str(sky["name"]), not sky["wild"] and sky["hue_turn"] == 0.0
+
+
 def generate_scene(seed: int, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
     """Render scene ``seed`` at height×width: (RGB uint8 H×W×3, class ids uint8 H×W)."""
     if height < 16 or width < 16:
@@ -54,9 +75,7 @@ def generate_scene(seed: int, height: int, width: int) -> tuple[np.ndarray, np.n
     rng = np.random.default_rng(seed)
     H, W = height, width
     cv = Canvas.empty(H, W)
-    horizon = int(H * rng.uniform(0.33, 0.62))
-    wild = begin_scene(rng)
-    sky = sample_sky(rng, wild)
+    horizon, sky = _opening(rng, H)
     sun = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 1.5))
     kind = str(rng.choice(KINDS, p=KIND_P))
 

@@ -59,15 +59,6 @@ def model_config(cfg: TrainConfig) -> ModelConfig:
     return ModelConfig.from_dict(base)
 
 
-def dataset_mood_bank(dataset: FolderDataset, num_classes: int) -> list:
-    """A model card's mood bank from a training set: whole scenes (not crops, so a mood is a
-    whole scene's light) spread over the set, four candidates per kept mood."""
-    n = len(dataset)
-    picks = np.linspace(0, n - 1, num=min(4 * MOOD_BANK_SIZE, n)).astype(int)
-    scenes = (dataset.arrays(int(i)) for i in picks)
-    return moods.build_bank(scenes, num_classes, MOOD_BANK_SIZE)
-
-
 def _seed_from(*parts: int) -> int:
     return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1)[0])
 
@@ -512,7 +503,7 @@ class Trainer:
     def mood_bank(self) -> list:
         """The moods the exported model picks from (made once per run)."""
         if getattr(self, "_moods", None) is None:
-            self._moods = dataset_mood_bank(self.dataset, self.mcfg.label_nc)
+            self._moods = moods.natural_bank(self.mcfg.label_nc, MOOD_BANK_SIZE)
         return self._moods
 
     def export(self, t0: float) -> Path | None:
