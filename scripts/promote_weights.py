@@ -42,6 +42,11 @@ def main(argv: list[str] | None = None) -> int:
         data = json.loads(Path(args.data_card).read_text())
         keys = ("count", "size", "seeds", "generator", "generator_version", "attribution")
         training["data_card"] = {k: data[k] for k in keys if k in data}
+    # the card travels: a machine's absolute data path means nothing on the next one
+    for where in (training, training.get("config", {})):
+        data = where.get("data")
+        if isinstance(data, str) and Path(data).is_absolute():
+            where["data"] = f"data/{Path(data).name}"
     card["training"] = training
     if args.natural_moods:
         from paintboard import moods
