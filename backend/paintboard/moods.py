@@ -103,8 +103,7 @@ def natural_bank(
     median of day, dusk and purple skies is a violet dusk — every first Draw! came out in it,
     with dark grey lakes.  Here each mood is one scene of the synth whose colours stayed natural
     (:func:`paintboard.synth.scene.scene_light`), the most typical of its light; the bank is
-    ordered so that seed 0 is a day and consecutive seeds (*Variation*) change the light while
-    every light lasts.
+    ordered so that seed 0 is the largest light (a day) and consecutive seeds change the light.
     """
     from paintboard.synth.scene import generate_scene, scene_light
 
@@ -121,12 +120,31 @@ def natural_bank(
         if natural and name in seeds and len(seeds[name]) < 4 * quota[name]:
             seeds[name].append(seed)
         seed += 1
-    groups = []
-    for name in sorted(lights, key=lambda n: -lights[n]):
+    groups: dict[str, list] = {}
+    for name in lights:
         scenes = (generate_scene(s, NATURAL_RENDER, NATURAL_RENDER) for s in seeds[name])
-        groups.append(build_bank(scenes, num_classes, quota[name], worst=True))
-    # round robin over the lights, largest share first: seed n and n + 1 differ in light
-    return [g[k] for k in range(max(map(len, groups))) for g in groups if k < len(g)]
+        groups[name] = build_bank(scenes, num_classes, quota[name], worst=True)
+    return [groups[name][k] for name, k in _interleave(quota, size)]
+
+
+def _interleave(quota: Mapping[str, int], size: int) -> list[tuple[str, int]]:
+    """(light, k) for each bank slot: every prefix keeps the lights' shares (the eval's first
+    48 seeds are a fair sample of the bank), and no light follows itself where another is left
+    (*Variation* from any seed changes the light).  Ties go to the light listed first."""
+    order = list(quota)
+    taken = dict.fromkeys(order, 0)
+    out: list[tuple[str, int]] = []
+    prev = None
+    for i in range(size):
+        left = [n for n in order if taken[n] < quota[n]]
+        pick = max(
+            [n for n in left if n != prev] or left,
+            key=lambda n: ((i + 1) * quota[n] / size - taken[n], -order.index(n)),
+        )
+        out.append((pick, taken[pick]))
+        taken[pick] += 1
+        prev = pick
+    return out
 
 
 def from_card(card: Mapping[str, Any], num_classes: int) -> np.ndarray | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 import torch
@@ -89,13 +91,13 @@ def test_scene_light_replays_what_the_scene_drew(monkeypatch: pytest.MonkeyPatch
 def test_natural_bank_takes_natural_scenes_in_the_lights_shares() -> None:
     from paintboard.synth.scene import generate_scene, scene_light
 
-    lights = {"day": 3.0, "dusk": 1.0}
+    lights = {"day": 2.0, "dusk": 1.0, "dawn": 1.0}
     bank = moods.natural_bank(16, 8, lights, seed0=500)
     assert bank == moods.natural_bank(16, 8, lights, seed0=500)  # seeded: no drift
     # every mood is the class means of one natural day or dusk scene of the synth
-    candidates: dict[str, list] = {"day": [], "dusk": []}
+    candidates: dict[str, list] = {"day": [], "dusk": [], "dawn": []}
     seed = 500
-    while len(candidates["day"]) < 24 or len(candidates["dusk"]) < 8:
+    while any(len(candidates[n]) < 4 * (4 if n == "day" else 2) for n in candidates):
         name, natural = scene_light(seed)
         if natural and name in candidates:
             rgb, index = generate_scene(seed, moods.NATURAL_RENDER, moods.NATURAL_RENDER)
@@ -114,8 +116,10 @@ def test_natural_bank_takes_natural_scenes_in_the_lights_shares() -> None:
         return hits[0]
 
     order = [light_of(m) for m in bank]
-    assert sorted(order) == ["day"] * 6 + ["dusk"] * 2  # the shares
-    assert order[0] == "day" and order[1] == "dusk"  # seed 0 a day, Variation changes the light
+    assert sorted(order) == ["dawn"] * 2 + ["day"] * 4 + ["dusk"] * 2  # the shares
+    assert order[0] == "day"  # seed 0: the largest light
+    assert all(a != b for a, b in pairwise(order))  # Variation changes the light
+    assert order[:4].count("day") == 2  # a prefix keeps the shares
 
 
 @pytest.mark.parametrize(
