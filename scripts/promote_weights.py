@@ -7,6 +7,9 @@ re-saved through :func:`paintboard.weights.save_generator` so the card's sha256 
     python scripts/promote_weights.py runs/small/weights/small.safetensors \
         --eval runs/final_eval_128/results.json --eval runs/final_eval_256/results.json \
         --phase "64 px: steps 0-4873" --phase "128 px: steps 4873-N" -o weights/small.safetensors
+
+``--natural-moods`` rebuilds the card's mood bank; ``--noise-gain 4=0.85`` scales one pixel-noise
+level by a gain picked on the validation scenes (scripts/noise_sweep.py) and records it.
 """
 
 from __future__ import annotations
@@ -14,8 +17,34 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
+import torch
 from paintboard.weights import load_generator, save_generator
+
+
+def apply_noise_gains(netG: Any, card: dict, specs: list[str]) -> dict[str, float]:
+    """Scale pixel-noise levels in place; the card's record of all gains applied so far.
+
+    A level already scaled in the source card is refused: promoting shipped weights again with
+    the same option would otherwise compound the gain unnoticed.
+    """
+    done = dict(card.get("noise_gain", {}))
+    scales = netG.noise_scale
+    for spec in specs:
+        level_s, _, gain_s = spec.partition("=")
+        level, gain = int(level_s), float(gain_s)
+        if scales is None or not 0 <= level < len(scales):
+            raise SystemExit(f"--noise-gain {spec}: the model has no pixel-noise level {level}")
+        if str(level) in done:
+            raise SystemExit(
+                f"--noise-gain {spec}: level {level} is already scaled by "
+                f"{done[str(level)]}; promote from the run's own export instead"
+            )
+        with torch.no_grad():
+            scales[level].mul_(gain)
+        done[str(level)] = gain
+    return done
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,6 +58,13 @@ def main(argv: list[str] | None = None) -> int:
         "--natural-moods",
         action="store_true",
         help="rebuild the card's mood bank from natural synthetic scenes (moods.natural_bank)",
+    )
+    p.add_argument(
+        "--noise-gain",
+        action="append",
+        default=[],
+        metavar="LEVEL=GAIN",
+        help="scale pixel-noise level LEVEL by GAIN (picked with scripts/noise_sweep.py)",
     )
     args = p.parse_args(argv)
 
@@ -53,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         from paintboard.train.trainer import MOOD_BANK_SIZE
 
         card[moods.CARD_KEY] = moods.natural_bank(cfg.label_nc, MOOD_BANK_SIZE)
+    if args.noise_gain:
+        card["noise_gain"] = apply_noise_gains(netG, card, args.noise_gain)
     metrics = {}
     for path in args.eval:
         res = json.loads(Path(path).read_text())
