@@ -39,10 +39,31 @@ def feather_px(width: int, height: int, working_size: int) -> int:
     return max(3, math.ceil(2 * max(width, height) / max(1, working_size)))
 
 
+def tiles_across(length: int, tile: int) -> int:
+    """Tiles of ``tile`` px over ``length`` px; the last one may be cut short."""
+    return -(-length // tile)
+
+
+class _OnTileGrid:
+    """``nx`` × ``ny`` of a ``width`` × ``height`` document cut into ``tile`` px squares."""
+
+    width: int
+    height: int
+    tile: int
+
+    @property
+    def nx(self) -> int:
+        return tiles_across(self.width, self.tile)
+
+    @property
+    def ny(self) -> int:
+        return tiles_across(self.height, self.tile)
+
+
 def _layer_crcs(buf: bytes, width: int, height: int, tile: int) -> list[int]:
     """CRC-32 of every tile (row-major); C-speed slices of a memoryview, no per-pixel Python."""
     stride = width * 4
-    nx = -(-width // tile)
+    nx = tiles_across(width, tile)
     edges = [(x * tile * 4, min(width, (x + 1) * tile) * 4) for x in range(nx)]
     mv = memoryview(buf)
     crc32 = zlib.crc32
@@ -57,7 +78,7 @@ def _layer_crcs(buf: bytes, width: int, height: int, tile: int) -> list[int]:
 
 
 @dataclass(frozen=True)
-class TileSig:
+class TileSig(_OnTileGrid):
     """Per-tile checksums of the labels and of the strokes at document size, kept apart
     because a changed colour stroke recolours its whole region, not just its tiles."""
 
@@ -76,14 +97,6 @@ class TileSig:
     @classmethod
     def of_inputs(cls, inputs) -> TileSig:
         return cls.of(inputs.width, inputs.height, inputs.labels, inputs.strokes)
-
-    @property
-    def nx(self) -> int:
-        return -(-self.width // self.tile)
-
-    @property
-    def ny(self) -> int:
-        return -(-self.height // self.tile)
 
     def encode(self) -> str:
         raw = struct.pack(f"<{2 * len(self.label_crcs)}I", *self.label_crcs, *self.stroke_crcs)
@@ -114,21 +127,13 @@ Rect = tuple[int, int, int, int]  # x, y, width, height in document pixels
 
 
 @dataclass
-class TileMask:
+class TileMask(_OnTileGrid):
     """A set of tiles on the document's tile grid (one byte per tile, 0 or 1)."""
 
     width: int
     height: int
     tile: int
     bits: bytearray
-
-    @property
-    def nx(self) -> int:
-        return -(-self.width // self.tile)
-
-    @property
-    def ny(self) -> int:
-        return -(-self.height // self.tile)
 
     @classmethod
     def changed(cls, old: TileSig, new: TileSig) -> TileMask | None:
@@ -187,7 +192,7 @@ class TileMask:
         x, y, w, h = rect
         nx, t = self.nx, self.tile
         rows = []
-        for j in range(y // t, -(-(y + h) // t)):
+        for j in range(y // t, tiles_across(y + h, t)):
             full = b"".join((b"\xff" if self.bits[j * nx + i] else b"\0") * t for i in range(nx))
             line = full[x:x + w]
             top, bottom = max(y, j * t), min(y + h, (j + 1) * t)
@@ -270,7 +275,7 @@ def tiles_of_alpha(rect: Rect, alpha: bytes, width: int, height: int,
     The tiles are those of a ``grid_width``×``grid_height`` signature (the reduced layers')."""
     gw, gh = grid_width or width, grid_height or height
     tile = tile_size(gw, gh)
-    nx, ny = -(-gw // tile), -(-gh // tile)
+    nx, ny = tiles_across(gw, tile), tiles_across(gh, tile)
     x0, y0, w, h = rect
     bits = bytearray(nx * ny)
     for j in range(ny):
