@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import json
 import random
 import sys
@@ -562,18 +563,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write the summary as JSON")
     args = parser.parse_args(argv)
 
-    from paintboard.bench import ServerProcess
+    from paintboard.bench.server_process import server_or_endpoint
 
-    def log(msg: str) -> None:
-        print(msg, flush=True)
-
-    server = None
-    endpoint = args.endpoint
-    if endpoint is None:
-        server = ServerProcess(extra=args.server_args.split()).start()
-        endpoint = server.endpoint
-        log(f"server pid {server.proc.pid} on {endpoint}")  # type: ignore[union-attr]
-    try:
+    log = functools.partial(print, flush=True)
+    with server_or_endpoint(args.endpoint, args.server_args, log) as (endpoint, server):
         summary = run_fuzz(
             endpoint,
             args.messages,
@@ -585,9 +578,6 @@ def main(argv: list[str] | None = None) -> int:
         )
         if server is not None and not server.alive():
             summary.fail(f"server died:\n{server.log()}")
-    finally:
-        if server is not None:
-            server.cleanup()
     log(summary.report())
     if args.json:
         args.json.write_text(

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
+import functools
 import json
 import random
 import statistics
@@ -301,18 +302,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
 
-    from paintboard.bench import ServerProcess
+    from paintboard.bench.server_process import server_or_endpoint
 
-    def log(msg: str) -> None:
-        print(msg, flush=True)
-
-    server = None
-    endpoint = args.endpoint
-    if endpoint is None:
-        server = ServerProcess(extra=args.server_args.split()).start()
-        endpoint = server.endpoint
-        log(f"server pid {server.proc.pid} on {endpoint}")  # type: ignore[union-attr]
-    try:
+    log = functools.partial(print, flush=True)
+    with server_or_endpoint(args.endpoint, args.server_args, log) as (endpoint, server):
         summary = run_load(
             endpoint,
             clients=args.clients,
@@ -326,9 +319,6 @@ def main(argv: list[str] | None = None) -> int:
             log=log,
         )
         alive = server.alive() if server else True
-    finally:
-        if server is not None:
-            server.cleanup()
     log(summary.report())
     log(f"  server alive at the end: {alive}")
     if args.json:

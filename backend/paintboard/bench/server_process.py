@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,24 @@ class ServerProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.cleanup()
+
+
+@contextlib.contextmanager
+def server_or_endpoint(
+    endpoint: str | None, server_args: str = "", log: Callable[[str], None] = print
+) -> Iterator[tuple[str, ServerProcess | None]]:
+    """``(endpoint, None)`` for a running server the user named, else a fresh loopback one for
+    the duration (``(its endpoint, it)``), cleaned up after: the reliability scripts' set-up."""
+    if endpoint is not None:
+        yield endpoint, None
+        return
+    server = ServerProcess(extra=server_args.split()).start()
+    assert server.proc is not None
+    log(f"server pid {server.proc.pid} on {server.endpoint}")
+    try:
+        yield server.endpoint, server
+    finally:
+        server.cleanup()
 
 
 def raw_ping(endpoint: str, timeout: float = 1.0) -> dict[str, Any] | None:
