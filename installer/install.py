@@ -251,13 +251,7 @@ def step_plugin(ctx: Context) -> None:
 def step_zmq(ctx: Context) -> None:
     name = "zmq for Krita's Python"
     print("==> finding Krita's Python", flush=True)
-    kp = kritapython.detect(
-        ctx.system,
-        ctx.location.flavour,
-        ctx.args.krita_python,
-        ctx.args.krita_python_version,
-        use_kritarunner=not ctx.args.no_kritarunner,
-    )
+    kp = kritapython.detect_for(ctx)
     print(f"    Krita's Python: {kp.version_text} ({kp.source})", flush=True)
     for note in kp.notes:
         ctx.report.warn(note)

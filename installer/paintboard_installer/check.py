@@ -113,13 +113,7 @@ def _check_plugin(ctx: Any, install_cmd: str) -> None:
 
 def _check_zmq(ctx: Any, install_cmd: str) -> None:
     rep = ctx.report
-    kp = kritapython.detect(
-        ctx.system,
-        ctx.location.flavour,
-        ctx.args.krita_python,
-        ctx.args.krita_python_version,
-        use_kritarunner=not ctx.args.no_kritarunner,
-    )
+    kp = kritapython.detect_for(ctx)
     name = "zmq for Krita's Python"
     fix = "sudo apt-get install -y python3-zmq" if kp.apt_hint else install_cmd
     vendor = ctx.vendor if (ctx.vendor / "zmq").is_dir() else None

@@ -20,6 +20,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import VENDOR_STAMP
 
@@ -253,6 +254,17 @@ def detect(
         "--krita-python-version X.Y"
     )
     return kp
+
+
+def detect_for(ctx: Any) -> KritaPython:
+    """:func:`detect` with what the user said on the command line (install and check alike)."""
+    return detect(
+        ctx.system,
+        ctx.location.flavour,
+        ctx.args.krita_python,
+        ctx.args.krita_python_version,
+        use_kritarunner=not ctx.args.no_kritarunner,
+    )
 
 
 def read_stamp(vendor: Path) -> dict | None:
