@@ -48,6 +48,13 @@ def tiny_cfg(data: Path, **kw) -> TrainConfig:
     return TrainConfig(**base)  # type: ignore[arg-type]
 
 
+def cli_sets(data: Path, **kw) -> list[str]:
+    """``--set key=value`` arguments for a tiny CLI run (no checkpoints, samples or exports)."""
+    base = dict(data=data, preset="tiny", size=32, threads=1, log_every=1, ckpt_every=0)
+    base.update(sample_every=0, export_every=0, **kw)
+    return [arg for k, v in base.items() for arg in ("--set", f"{k}={v}")]
+
+
 # ------------------------------------------------------------------ config
 def test_config_overrides_and_typos(tmp_path: Path) -> None:
     p = tmp_path / "c.json"
@@ -299,26 +306,7 @@ def test_sigterm_saves_a_checkpoint_and_resume_picks_it_up(synth_dir: Path, tmp_
         "--run",
         str(run),
         "--no-progress",
-        "--set",
-        f"data={synth_dir}",
-        "--set",
-        "preset=tiny",
-        "--set",
-        "size=32",
-        "--set",
-        "batch_size=2",
-        "--set",
-        "steps=100000",
-        "--set",
-        "threads=1",
-        "--set",
-        "log_every=1",
-        "--set",
-        "ckpt_every=0",
-        "--set",
-        "sample_every=0",
-        "--set",
-        "export_every=0",
+        *cli_sets(synth_dir, batch_size=2, steps=100000),
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     log = run / "log.jsonl"
@@ -371,26 +359,7 @@ def test_ddp_two_cpu_processes_on_gloo(synth_dir: Path, tmp_path: Path) -> None:
             "--run-dir",
             str(run),
             "--no-progress",
-            "--set",
-            f"data={synth_dir}",
-            "--set",
-            "preset=tiny",
-            "--set",
-            "size=32",
-            "--set",
-            "batch_size=1",
-            "--set",
-            "steps=2",
-            "--set",
-            "threads=1",
-            "--set",
-            "log_every=1",
-            "--set",
-            "ckpt_every=0",
-            "--set",
-            "sample_every=0",
-            "--set",
-            "export_every=0",
+            *cli_sets(synth_dir, batch_size=1, steps=2),
         ],
         capture_output=True,
         text=True,
