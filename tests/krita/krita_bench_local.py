@@ -7,24 +7,14 @@ auto-local label edit of about the same area. Writes result.json into PB_OUT.
 
 from __future__ import annotations
 
-import json
 import os
 import time
-import traceback
-from pathlib import Path
 
-from krita_script import _pump, _setting
+from krita_script import _pump, _setting, report
 
 
 def run(*_args) -> None:
-    out = Path(os.environ["PB_OUT"])
-    res: dict = {"ok": False}
-    try:
-        bench(res)
-        res["ok"] = True
-    except Exception:
-        res["error"] = traceback.format_exc()
-    (out / "result.json").write_text(json.dumps(res, indent=1))
+    report(lambda _out, res: bench(res))
 
 
 def bench(res: dict) -> None:

@@ -7,13 +7,11 @@ bytes and a JSON verdict into PB_OUT; the pytest side (test_krita_local.py) judg
 
 from __future__ import annotations
 
-import json
 import os
 import time
-import traceback
 from pathlib import Path
 
-from krita_script import _pump, _setting, stroke_layer_bytes
+from krita_script import _pump, _setting, report, stroke_layer_bytes
 
 W, H = 160, 120
 
@@ -318,14 +316,11 @@ def _live_full_reads(pdoc, pd, model, now, conn, edit, width: int) -> list:
 
 
 def run(*_args) -> None:
-    out = Path(os.environ["PB_OUT"])
-    res: dict = {"ok": False}
-    try:
-        run_local(out, os.environ["PB_ENDPOINT"], res)
-        run_reduced(os.environ["PB_ENDPOINT"], res)
-        run_live(os.environ["PB_ENDPOINT"], res)
-        run_live_reduced(os.environ["PB_ENDPOINT"], res)
-        res["ok"] = True
-    except Exception:
-        res["error"] = traceback.format_exc()
-    (out / "result.json").write_text(json.dumps(res, indent=1))
+    def body(out: Path, res: dict) -> None:
+        endpoint = os.environ["PB_ENDPOINT"]
+        run_local(out, endpoint, res)
+        run_reduced(endpoint, res)
+        run_live(endpoint, res)
+        run_live_reduced(endpoint, res)
+
+    report(body)

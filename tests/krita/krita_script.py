@@ -183,13 +183,19 @@ def phase_kill(out: Path, endpoint: str, res: dict) -> None:
     doc.close()
 
 
-def run(*_args) -> None:
+def report(body) -> None:
+    """Run ``body(out, res)`` and write ``res`` to $PB_OUT/result.json, the only verdict:
+    kritarunner exits 0 even when a script raises."""
     out = Path(os.environ["PB_OUT"])
     res: dict = {"ok": False}
     try:
-        phase = os.environ.get("PB_PHASE", "generate")
-        (phase_kill if phase == "kill" else phase_generate)(out, os.environ["PB_ENDPOINT"], res)
+        body(out, res)
         res["ok"] = True
     except Exception:
         res["error"] = traceback.format_exc()
     (out / "result.json").write_text(json.dumps(res, indent=1))
+
+
+def run(*_args) -> None:
+    phase = phase_kill if os.environ.get("PB_PHASE", "generate") == "kill" else phase_generate
+    report(lambda out, res: phase(out, os.environ["PB_ENDPOINT"], res))

@@ -6,11 +6,11 @@ PB_ENDPOINT (a fake backend: its image is an exact function of the labels it rec
 
 from __future__ import annotations
 
-import json
 import os
 import time
-import traceback
 from pathlib import Path
+
+from krita_script import report
 
 W, H = 1500, 1100  # reduced to 512×375 (auto, CPU backend) and to 256×188 (live)
 DABS = [(0, 0), (1499, 1099), (733, 17), (18, 1071), (1001, 555), (397, 802)]
@@ -195,11 +195,4 @@ def phase(out: Path, endpoint: str, res: dict) -> None:
 
 
 def run(*_args) -> None:
-    out = Path(os.environ["PB_OUT"])
-    res: dict = {"ok": False}
-    try:
-        phase(out, os.environ["PB_ENDPOINT"], res)
-        res["ok"] = True
-    except Exception:
-        res["error"] = traceback.format_exc()
-    (out / "result.json").write_text(json.dumps(res, indent=1))
+    report(lambda out, res: phase(out, os.environ["PB_ENDPOINT"], res))
