@@ -48,6 +48,7 @@ def _home(tmp: Path, endpoint: str) -> dict[str, str]:
     pykrita = data / "krita" / "pykrita"
     plugin_files.install_copy(ROOT / "plugin", pykrita)
     (pykrita / "pb_session").symlink_to(GUI / "pb_session", target_is_directory=True)
+    (pykrita / "pb_driver.py").symlink_to(GUI / "pb_driver.py")
     shutil.copy(GUI / "pb_session.desktop", pykrita)
     config.mkdir(parents=True)
     (config / "kritarc").write_text(

@@ -43,6 +43,7 @@ plugin_files.write_settings(pykrita / PLUGIN_NAME / SETTINGS_FILE, {
     "weights": str(weights), "installed_from": str(root)})
 gui = root / "tests" / "krita" / "gui"
 (pykrita / "pb_first_draw").symlink_to(gui / "pb_first_draw", target_is_directory=True)
+(pykrita / "pb_driver.py").symlink_to(gui / "pb_driver.py")
 (pykrita / "pb_first_draw.desktop").write_bytes((gui / "pb_first_draw.desktop").read_bytes())
 (home / "config").mkdir()
 (home / "config" / "kritarc").write_text(

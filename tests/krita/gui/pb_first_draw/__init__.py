@@ -13,16 +13,14 @@ script's hard timeout.
 
 from __future__ import annotations
 
-import json
 import os
 import time
-import traceback
 from pathlib import Path
 
-from krita import Extension, Krita
-from PyQt5.QtCore import QBuffer, QByteArray, QIODevice, Qt, QTimer
+from krita import Krita
+from pb_driver import StepDriver, paintboard_docker, quit_with, window
+from PyQt5.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PyQt5.QtGui import QImage
-from PyQt5.QtWidgets import QDockWidget
 
 OUT = Path(os.environ.get("PB_SHOT_OUT", "/tmp/first_draw"))
 DEADLINE = time.monotonic() + float(os.environ.get("PB_DEADLINE_S", "250"))
@@ -37,10 +35,6 @@ def _log(text: str) -> None:
 
 
 START = time.monotonic()
-
-
-def _win():
-    return Krita.instance().activeWindow().qwindow()
 
 
 def _jpeg(image: QImage, name: str, scales: tuple[float, ...]) -> None:
@@ -64,7 +58,7 @@ def _jpeg(image: QImage, name: str, scales: tuple[float, ...]) -> None:
 
 
 def _save_shots(model, prefix: str) -> None:
-    _jpeg(_win().grab().toImage(), f"{prefix}-window.jpg", (1.0, 0.8, 0.6))
+    _jpeg(window().grab().toImage(), f"{prefix}-window.jpg", (1.0, 0.8, 0.6))
     entry = model.history.entries[-1]
     node = model.doc.node(entry.layer_id)
     data = bytes(node.pixelData(0, 0, W, H))  # BGRA8 = QImage ARGB32 on little-endian
@@ -93,12 +87,9 @@ def _orange_stroke() -> tuple[int, int, int, int, bytes]:
     return x0, y0, w, h, bytes(out)
 
 
-def _finish(error: str = "") -> None:
+def _finish(error: str) -> None:
     STATE["error"] = error
-    (OUT / "shot.json").write_text(json.dumps(STATE, indent=1, default=str))
-    for doc in Krita.instance().documents():
-        doc.setModified(False)
-    Krita.instance().action("file_quit").trigger()
+    quit_with(STATE, OUT / "shot.json")
 
 
 def _wait(cond, what: str):
@@ -129,9 +120,9 @@ def _steps():
     k = Krita.instance()
     doc = k.createDocument(W, H, "Unnamed", "RGBA", "U8", "", PPI)
     k.activeWindow().addView(doc)
-    _win().setGeometry(0, 0, 1600, 1000)  # no window manager under Xvfb to maximise it
+    window().setGeometry(0, 0, 1600, 1000)  # no window manager under Xvfb to maximise it
     yield 1500
-    dock = _win().findChild(QDockWidget, "paintboard_krita")
+    dock = paintboard_docker()
     dock.show()
     dock.raise_()
     docker = dock
@@ -172,27 +163,4 @@ def _steps():
     _save_shots(model, "second")
 
 
-class FirstDrawExtension(Extension):
-    def setup(self) -> None:
-        (OUT / "ready").write_text("python plugins run\n")
-
-    def createActions(self, window) -> None:  # noqa: N802
-        QTimer.singleShot(3000, self._run)
-
-    def _run(self) -> None:
-        self._gen = _steps()
-        self._next()
-
-    def _next(self) -> None:
-        try:
-            delay = next(self._gen)
-        except StopIteration:
-            _finish()
-            return
-        except Exception:
-            _finish(traceback.format_exc())
-            return
-        QTimer.singleShot(delay, self._next)
-
-
-Krita.instance().addExtension(FirstDrawExtension(Krita.instance()))
+Krita.instance().addExtension(StepDriver(_steps, _finish, ready=OUT / "ready"))

@@ -10,15 +10,15 @@ plugins" (retry the start) from a failure.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import traceback
 from pathlib import Path
 
-from krita import Extension, Krita
+from krita import Krita
+from pb_driver import StepDriver, paintboard_docker, quit_with, window
 from PyQt5.QtCore import QPoint, QTimer
-from PyQt5.QtWidgets import QDockWidget, QWidget
+from PyQt5.QtWidgets import QWidget
 
 OUT = Path(os.environ.get("PB_OUT", "/tmp/pb_session"))
 SHOTS = os.environ.get("PB_SHOTS", "")
@@ -36,16 +36,8 @@ def _log(text: str) -> None:
     RES["log"].append(text)
 
 
-def _win():
-    return Krita.instance().activeWindow().qwindow()
-
-
-def _dock():
-    return _win().findChild(QDockWidget, "paintboard_krita")
-
-
 def _docker():
-    dock = _dock()
+    dock = paintboard_docker()
     return dock if dock is None or hasattr(dock, "work") else dock.widget()
 
 
@@ -109,8 +101,8 @@ def _named(doc, name: str) -> int:
 def _grab(name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        _dock().grab().save(str(Path(SHOTS) / name))
-        _win().grab().save(str(Path(SHOTS) / ("window-" + name)))
+        paintboard_docker().grab().save(str(Path(SHOTS) / name))
+        window().grab().save(str(Path(SHOTS) / ("window-" + name)))
 
 
 def _close_active(doc) -> None:
@@ -123,7 +115,7 @@ def _doc_tab(index: int):
     """The tab bar of Krita's document area and the centre of tab ``index``."""
     from PyQt5.QtWidgets import QMdiArea, QTabBar
 
-    bar = _win().findChild(QMdiArea).findChild(QTabBar)
+    bar = window().findChild(QMdiArea).findChild(QTabBar)
     return bar, bar.tabRect(index).center()
 
 
@@ -136,14 +128,14 @@ def _steps():
     RES["actions"] = {a: (k.action(a).shortcut().toString() if k.action(a) else None)
                       for a in ("paintboard_krita.draw", "paintboard_krita.back",
                                 "paintboard_krita.forward", "paintboard_krita.live")}
-    dock = _dock()
+    dock = paintboard_docker()
     RES["docker_built"] = dock is not None and _docker() is not None
     if not RES["docker_built"]:
         return
     docker = _docker()
     dock.show()
     dock.raise_()
-    _win().setGeometry(0, 0, 1600, 1000)  # no window manager under Xvfb to maximise it
+    window().setGeometry(0, 0, 1600, 1000)  # no window manager under Xvfb to maximise it
     yield 500
     # -- no document: disabled, with the reason shown (bug 4)
     RES["nodoc_disabled"] = not docker.work.isEnabled()
@@ -186,7 +178,7 @@ def _steps():
     yield click(docker.colour_btn)
     yield 300
     RES["colour_checked"] = docker.colour_btn.isChecked()
-    canvas_x, canvas_y = _centre(_win().centralWidget())
+    canvas_x, canvas_y = _centre(window().centralWidget())
     yield ("xdo", f"mousemove --sync {canvas_x - 40} {canvas_y} mousedown 1 "
                   f"mousemove --sync {canvas_x} {canvas_y + 10} "
                   f"mousemove --sync {canvas_x + 40} {canvas_y} mouseup 1")
@@ -311,40 +303,30 @@ def _steps():
         dialogs[0].reject()
 
 
-class SessionExtension(Extension):
-    def setup(self) -> None:
-        (OUT / "ready").write_text("python plugins run\n")
+def _finish(error: str) -> None:
+    if error:
+        RES["error"] = error
+    quit_with(RES, OUT / "session.json")
 
-    def createActions(self, window) -> None:  # noqa: N802
-        QTimer.singleShot(3000, self._run)
 
-    def _run(self) -> None:
-        self._gen = _steps()
-        self._xdo = 0
-        self._next(None)
+class SessionDriver(StepDriver):
+    """Steps may also yield ``("xdo", command)`` — a real X event, run by the driver shell — and
+    ``("later", fn)``: ``fn`` runs outside the step, so a modal dialog it opens cannot block."""
 
-    def _next(self, value) -> None:
-        try:
-            step = self._gen.send(value) if value is not None else next(self._gen)
-        except StopIteration:
-            self._finish()
-            return
-        except Exception:
-            RES["error"] = traceback.format_exc()
-            self._finish()
-            return
+    xdo = 0
+
+    def on_step(self, step) -> None:
         if isinstance(step, tuple) and step[0] == "later":
-            # Outside this step: a modal dialog opened by the action must not block the driver.
             QTimer.singleShot(0, step[1])
-            QTimer.singleShot(100, lambda: self._next(None))
+            QTimer.singleShot(100, lambda: self.advance(None))
         elif isinstance(step, tuple):
             self._send_xdo(step[1])
         else:
-            QTimer.singleShot(step, lambda: self._next(None))
+            super().on_step(step)
 
     def _send_xdo(self, command: str) -> None:
-        n = self._xdo
-        self._xdo += 1
+        n = self.xdo
+        self.xdo += 1
         _log(f"xdo.{n}: {command}")
         (OUT / f"xdo.{n}.tmp").write_text(command)
         os.replace(OUT / f"xdo.{n}.tmp", OUT / f"xdo.{n}")
@@ -354,15 +336,9 @@ class SessionExtension(Extension):
         if (OUT / f"xdo.{n}.done").exists() or waited > XDO_TIMEOUT_S * 1000:
             if waited > XDO_TIMEOUT_S * 1000:
                 _log(f"xdo.{n} not answered")
-            QTimer.singleShot(200, lambda: self._next(None))  # let Qt handle the events
+            QTimer.singleShot(200, lambda: self.advance(None))  # let Qt handle the events
             return
         QTimer.singleShot(50, lambda: self._poll_done(n, waited + 50))
 
-    def _finish(self) -> None:
-        (OUT / "session.json").write_text(json.dumps(RES, indent=1, default=str))
-        for doc in Krita.instance().documents():
-            doc.setModified(False)
-        Krita.instance().action("file_quit").trigger()
 
-
-Krita.instance().addExtension(SessionExtension(Krita.instance()))
+Krita.instance().addExtension(SessionDriver(_steps, _finish, ready=OUT / "ready"))

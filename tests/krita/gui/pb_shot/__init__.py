@@ -3,13 +3,11 @@ window grabs. Run by tests/krita/gui/shoot.sh under Xvfb; writes PB_SHOT_OUT/sho
 
 from __future__ import annotations
 
-import json
 import os
-import traceback
 from pathlib import Path
 
-from krita import Extension, Krita
-from PyQt5.QtCore import QTimer
+from krita import Krita
+from pb_driver import StepDriver, quit_with, screenshot_window, wait_for_backend, window
 from PyQt5.QtWidgets import QDockWidget
 
 OUT = Path(os.environ.get("PB_SHOT_OUT", "/tmp/pb_shot"))
@@ -17,17 +15,9 @@ W, H = 900, 560
 STATE: dict = {"log": []}
 
 
-def _win():
-    return Krita.instance().activeWindow().qwindow()
-
-
 def _grab(name: str) -> None:
-    _win().grab().save(str(OUT / name))
+    window().grab().save(str(OUT / name))
     STATE["log"].append(f"saved {name}")
-
-
-def _dock():
-    return _win().findChild(QDockWidget, "paintboard_krita")
 
 
 def _dabs() -> bytes:
@@ -46,13 +36,9 @@ def _dabs() -> bytes:
     return b"".join(rows)
 
 
-def _finish(error: str = "") -> None:
+def _finish(error: str) -> None:
     STATE["error"] = error
-    (OUT / "shot.json").write_text(json.dumps(STATE, indent=1))
-    doc = Krita.instance().activeDocument()
-    if doc is not None:
-        doc.setModified(False)
-    Krita.instance().action("file_quit").trigger()
+    quit_with(STATE, OUT / "shot.json")
 
 
 def _steps():
@@ -60,22 +46,10 @@ def _steps():
     from paintboard_krita.model.templates import BUILTIN
 
     k = Krita.instance()
-    doc = k.createDocument(W, H, "Paintboard walkthrough", "RGBA", "U8", "", 72.0)
-    k.activeWindow().addView(doc)
-    _win().setGeometry(0, 0, 1600, 1000)
-    _win().showMaximized()
-    yield 1500
-    dock = _dock()
-    keep = {"paintboard_krita", "KisLayerBox"}
-    for other in _win().findChildren(QDockWidget):
-        if other.objectName() not in keep:
-            other.hide()
-    dock.show()
-    dock.raise_()
-    _win().resizeDocks([dock], [380], 1)
-    layers = _win().findChild(QDockWidget, "KisLayerBox")
+    _doc, dock = yield from screenshot_window("Paintboard walkthrough", W, H)
+    layers = window().findChild(QDockWidget, "KisLayerBox")
     if layers is not None:
-        _win().resizeDocks([layers, dock], [170, 820], 2)
+        window().resizeDocks([layers, dock], [170, 820], 2)
     docker = dock
     docker._setup()
     yield 500
@@ -95,12 +69,7 @@ def _steps():
     model.doc.refresh()
     yield 1500
     _grab("walkthrough-2-strokes.png")
-    for _ in range(600):  # wait for the auto-started backend
-        conn = app.instance().root.connection
-        if conn.is_connected or conn.state.value == "error":
-            break
-        yield 200
-    STATE["connected"] = app.instance().root.connection.is_connected
+    STATE["connected"] = yield from wait_for_backend()
     for seed in (7, 2024):
         n = len(model.history.entries)
         model.draw(seed=seed)
@@ -119,27 +88,4 @@ def _steps():
     _grab("walkthrough-4-back.png")
 
 
-class ShotExtension(Extension):
-    def setup(self) -> None:
-        pass
-
-    def createActions(self, window) -> None:  # noqa: N802
-        QTimer.singleShot(6000, self._run)
-
-    def _run(self) -> None:
-        self._gen = _steps()
-        self._next()
-
-    def _next(self) -> None:
-        try:
-            delay = next(self._gen)
-        except StopIteration:
-            _finish()
-            return
-        except Exception:
-            _finish(traceback.format_exc())
-            return
-        QTimer.singleShot(delay, self._next)
-
-
-Krita.instance().addExtension(ShotExtension(Krita.instance()))
+Krita.instance().addExtension(StepDriver(_steps, _finish, start_ms=6000))

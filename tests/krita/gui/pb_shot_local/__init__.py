@@ -2,32 +2,25 @@
 
 Draws a lake-and-mountains scene with a footpath, then (1) selects the lake and presses the
 docker's Draw! (a new lake, the rest kept), (2) deselects, repaints the path as grass and presses
-Draw! (only the path redrawn). Run by tests/krita/gui/shoot_local.sh under Xvfb; writes
-PB_SHOT_OUT/shot.json and PNG grabs that the script turns into JPEGs.
+Draw! (only the path redrawn). Run by ``tests/krita/gui/shoot.sh OUT pb_shot_local`` under
+Xvfb; writes PB_SHOT_OUT/shot.json and PNG grabs that the script turns into JPEGs.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import traceback
 from pathlib import Path
 
-from krita import Extension, Krita, Selection
-from PyQt5.QtCore import QTimer
-from PyQt5.QtWidgets import QDockWidget
+from krita import Krita, Selection
+from pb_driver import StepDriver, quit_with, screenshot_window, wait_for_backend, window
 
 OUT = Path(os.environ.get("PB_SHOT_OUT", "/tmp/pb_shot_local"))
 W, H = 900, 560
 STATE: dict = {"log": []}
 
 
-def _win():
-    return Krita.instance().activeWindow().qwindow()
-
-
 def _grab(name: str) -> None:
-    _win().grab().save(str(OUT / name))
+    window().grab().save(str(OUT / name))
     STATE["log"].append(f"saved {name}")
 
 
@@ -50,13 +43,9 @@ def _path(labels: bytes, colour: bytes, on: bytes) -> bytes:
     return bytes(out)
 
 
-def _finish(error: str = "") -> None:
+def _finish(error: str) -> None:
     STATE["error"] = error
-    (OUT / "shot.json").write_text(json.dumps(STATE, indent=1))
-    doc = Krita.instance().activeDocument()
-    if doc is not None:
-        doc.setModified(False)
-    Krita.instance().action("file_quit").trigger()
+    quit_with(STATE, OUT / "shot.json")
 
 
 def _wait_entries(model, n: int):
@@ -72,20 +61,7 @@ def _steps():
     from paintboard_krita.model.templates import BUILTIN
 
     k = Krita.instance()
-    doc = k.createDocument(W, H, "Paintboard local redraw", "RGBA", "U8", "", 72.0)
-    k.activeWindow().addView(doc)
-    _win().setGeometry(0, 0, 1600, 1000)
-    _win().showMaximized()
-    yield 1500
-    dock = _win().findChild(QDockWidget, "paintboard_krita")
-    keep = {"paintboard_krita", "KisLayerBox"}
-    for other in _win().findChildren(QDockWidget):
-        if other.objectName() not in keep:
-            other.hide()
-    dock.show()
-    dock.raise_()
-    _win().resizeDocks([dock], [380], 1)
-    docker = dock
+    doc, docker = yield from screenshot_window("Paintboard local redraw", W, H)
     docker._setup()
     yield 500
     grass, earth, lake = _bgra("grass"), _bgra("earth"), _bgra("lake")
@@ -93,12 +69,7 @@ def _steps():
     model.doc.set_labels(_path(BUILTIN[0].render(W, H), earth, grass))
     yield 500
     k.activeWindow().activeView().canvas().setZoomLevel(1.0)
-    for _ in range(600):  # wait for the auto-started backend
-        conn = app.instance().root.connection
-        if conn.is_connected or conn.state.value == "error":
-            break
-        yield 200
-    STATE["connected"] = app.instance().root.connection.is_connected
+    STATE["connected"] = yield from wait_for_backend()
     model.draw(seed=7)
     yield from _wait_entries(model, 1)
     # 1. select the lake (as the magic wand on 'labels' would) and press Draw!
@@ -130,27 +101,4 @@ def _steps():
     STATE["after_nothing"] = model.status
 
 
-class ShotExtension(Extension):
-    def setup(self) -> None:
-        pass
-
-    def createActions(self, window) -> None:  # noqa: N802
-        QTimer.singleShot(6000, self._run)
-
-    def _run(self) -> None:
-        self._gen = _steps()
-        self._next()
-
-    def _next(self) -> None:
-        try:
-            delay = next(self._gen)
-        except StopIteration:
-            _finish()
-            return
-        except Exception:
-            _finish(traceback.format_exc())
-            return
-        QTimer.singleShot(delay, self._next)
-
-
-Krita.instance().addExtension(ShotExtension(Krita.instance()))
+Krita.instance().addExtension(StepDriver(_steps, _finish, start_ms=6000))
