@@ -1,15 +1,16 @@
-"""Moods: per-class colour schemes of real training scenes, for the regions nobody dabbed.
+"""Moods: per-class colour schemes of whole scenes, for the regions nobody dabbed.
 
 Without strokes a generator has to invent every colour from a 64-d seed, and trained with the
 colours of a few hints only it learns one safe average look (streaky, grey-green) — or, worse,
 lets one orange dab in the sky tint the grass (bleed).  A *mood* is the per-class mean colour of
-one training scene.  The engine picks one by the request's seed and hands it to
-:func:`paintboard.features.build_conditioning`, which fills every region without a stroke with
-its class's mood colour at a lower mask weight: a first Draw! gets a coherent colour scheme,
-*Variation* (a new seed) a new one, and a dab changes its own region only.
+one scene (in training: the item's own scene).  The engine picks one by the request's seed and
+hands it to :func:`paintboard.features.build_conditioning`, which fills every region without a
+stroke with its class's mood colour at a lower mask weight: a first Draw! gets a coherent colour
+scheme, *Variation* (a new seed) a new one, and a dab changes its own region only.
 
-The bank is made once from the training data (:func:`build_bank`) and travels in the model card
-under :data:`CARD_KEY`, so weights and their moods can never be separated.
+The shipped bank is made once from natural synthetic scenes (:func:`natural_bank`, built on
+:func:`build_bank`) and travels in the model card under :data:`CARD_KEY`, so weights and their
+moods can never be separated.
 """
 
 from __future__ import annotations

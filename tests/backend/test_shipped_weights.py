@@ -40,7 +40,7 @@ def test_shipped_weights_are_trained_and_meet_their_recorded_targets() -> None:
     assert best["label_fidelity"]["512"]["ratio"] >= 0.85
 
 
-def test_shipped_weights_carry_typical_moods() -> None:
+def test_shipped_weights_carry_natural_moods() -> None:
     from paintboard import moods
 
     _, cfg, card = load_generator(default_weights_path())
