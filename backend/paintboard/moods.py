@@ -15,6 +15,7 @@ moods can never be separated.
 
 from __future__ import annotations
 
+import copy
 import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -106,6 +107,18 @@ def natural_bank(
     (:func:`paintboard.synth.scene.scene_light`), the most typical of its light; the bank is
     ordered so that seed 0 is the largest light (a day) and consecutive seeds change the light.
     """
+    key = (num_classes, size, tuple(lights.items()), seed0)
+    if key not in _NATURAL_BANKS:  # seconds of rendering; a run or a test session asks often
+        _NATURAL_BANKS[key] = _natural_bank(num_classes, size, lights, seed0)
+    return copy.deepcopy(_NATURAL_BANKS[key])
+
+
+_NATURAL_BANKS: dict[tuple, list] = {}
+
+
+def _natural_bank(
+    num_classes: int, size: int, lights: Mapping[str, float], seed0: int
+) -> list[list[list[float]]]:
     from paintboard.synth.scene import generate_scene, scene_light
 
     total = sum(lights.values())

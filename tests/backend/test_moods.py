@@ -93,7 +93,11 @@ def test_natural_bank_takes_natural_scenes_in_the_lights_shares() -> None:
 
     lights = {"day": 2.0, "dusk": 1.0, "dawn": 1.0}
     bank = moods.natural_bank(16, 8, lights, seed0=500)
+    moods._NATURAL_BANKS.clear()
     assert bank == moods.natural_bank(16, 8, lights, seed0=500)  # seeded: no drift
+    changed = moods.natural_bank(16, 8, lights, seed0=500)
+    changed[0][1] = None  # a caller's copy: the cached bank must not change with it
+    assert moods.natural_bank(16, 8, lights, seed0=500) == bank
     # every mood is the class means of one natural day or dusk scene of the synth
     candidates: dict[str, list] = {"day": [], "dusk": [], "dawn": []}
     seed = 500
