@@ -119,8 +119,13 @@ _NATURAL_BANKS: dict[tuple, list] = {}
 def _natural_bank(
     num_classes: int, size: int, lights: Mapping[str, float], seed0: int
 ) -> list[list[list[float]]]:
+    from paintboard.synth.colours import SKIES
     from paintboard.synth.scene import generate_scene, scene_light
 
+    unknown = sorted(set(lights) - {sky[0] for sky in SKIES})
+    if unknown or not lights or min(lights.values()) <= 0:
+        # a name the synth never draws would be searched for forever
+        raise ValueError(f"lights must be positive shares of synth skies; bad: {unknown or lights}")
     total = sum(lights.values())
     quota = {name: max(1, round(size * w / total)) for name, w in lights.items()}
     while sum(quota.values()) > size:  # rounding: take from the largest

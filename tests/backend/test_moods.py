@@ -126,6 +126,12 @@ def test_natural_bank_takes_natural_scenes_in_the_lights_shares() -> None:
     assert order[:4].count("day") == 2  # a prefix keeps the shares
 
 
+@pytest.mark.parametrize("lights", [{"day": 1.0, "sunny": 1.0}, {}, {"day": 0.0}])
+def test_natural_bank_refuses_lights_the_synth_never_draws(lights: dict) -> None:
+    with pytest.raises(ValueError, match="lights"):
+        moods.natural_bank(16, 8, lights)
+
+
 @pytest.mark.parametrize(
     "bad", [[[[0.1, 0.2, 2.0]]], [[None] * 17]], ids=["out-of-range", "too-many-classes"]
 )
