@@ -86,9 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     card["training"] = training
     if args.natural_moods:
         from paintboard import moods
-        from paintboard.train.trainer import MOOD_BANK_SIZE
 
-        card[moods.CARD_KEY] = moods.natural_bank(cfg.label_nc, MOOD_BANK_SIZE)
+        card[moods.CARD_KEY] = moods.natural_bank(cfg.label_nc)
     if args.noise_gain:
         card["noise_gain"] = apply_noise_gains(netG, card, args.noise_gain)
     metrics = {}

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 CARD_KEY = "moods"
+BANK_SIZE = 64  # moods in a model card (Variation cycles through them)
 MIN_PIXELS = 64  # a class needs this many pixels in a scene before its mean means anything
 
 
@@ -46,7 +47,7 @@ def class_means(rgb: np.ndarray, index: np.ndarray, num_classes: int) -> np.ndar
 def build_bank(
     scenes: Iterable[tuple[np.ndarray, np.ndarray]],
     num_classes: int,
-    size: int = 64,
+    size: int = BANK_SIZE,
     worst: bool = False,
 ) -> list[list[list[float]]]:
     """The ``size`` most typical moods of the given (rgb, index) scenes, gaps filled.
@@ -95,7 +96,7 @@ NATURAL_RENDER = 128  # a class's mean colour hardly depends on the render size
 
 def natural_bank(
     num_classes: int,
-    size: int = 64,
+    size: int = BANK_SIZE,
     lights: Mapping[str, float] = NATURAL_LIGHTS,
     seed0: int = NATURAL_SEED,
 ) -> list[list[list[float]]]:

@@ -46,7 +46,6 @@ log = logging.getLogger(__name__)
 
 NUM_SAMPLES = 4  # rows in the sample grid
 _BN_BUFFERS = ("running_mean", "running_var", "num_batches_tracked")
-MOOD_BANK_SIZE = 64  # moods in an exported card (Variation cycles through them)
 
 
 def model_config(cfg: TrainConfig) -> ModelConfig:
@@ -480,7 +479,7 @@ class Trainer:
         cfg = self.cfg
         card: dict[str, Any] = {}
         if cfg.mood_rate:
-            card[moods.CARD_KEY] = self.mood_bank()
+            card[moods.CARD_KEY] = moods.natural_bank(self.mcfg.label_nc)
         return card | {
             "trained": self.step > 0,
             "training": {
@@ -499,12 +498,6 @@ class Trainer:
                 "config": cfg.to_dict(),
             },
         }
-
-    def mood_bank(self) -> list:
-        """The moods the exported model picks from (made once per run)."""
-        if getattr(self, "_moods", None) is None:
-            self._moods = moods.natural_bank(self.mcfg.label_nc, MOOD_BANK_SIZE)
-        return self._moods
 
     def export(self, t0: float) -> Path | None:
         if self.ema is None:
