@@ -99,13 +99,13 @@ class StepDriver(Extension):
 
     def _run(self) -> None:
         self.gen = self.steps()
-        self.advance(None)
+        self.advance()
 
-    def advance(self, value: Any) -> None:
-        """Send ``value`` into the steps (None: plain ``next``) and act on what they yield."""
+    def advance(self) -> None:
+        """Run the steps to their next yield and act on what it says."""
         assert self.gen is not None
         try:
-            step = self.gen.send(value) if value is not None else next(self.gen)
+            step = next(self.gen)
         except StopIteration:
             self.finish("")
             return
@@ -116,5 +116,4 @@ class StepDriver(Extension):
 
     def on_step(self, step: Any) -> None:
         """A delay in ms; subclasses may understand more (pb_session: xdotool commands)."""
-        QTimer.singleShot(step, lambda: self.advance(None))
-
+        QTimer.singleShot(step, self.advance)

@@ -318,7 +318,7 @@ class SessionDriver(StepDriver):
     def on_step(self, step) -> None:
         if isinstance(step, tuple) and step[0] == "later":
             QTimer.singleShot(0, step[1])
-            QTimer.singleShot(100, lambda: self.advance(None))
+            QTimer.singleShot(100, self.advance)
         elif isinstance(step, tuple):
             self._send_xdo(step[1])
         else:
@@ -336,7 +336,7 @@ class SessionDriver(StepDriver):
         if (OUT / f"xdo.{n}.done").exists() or waited > XDO_TIMEOUT_S * 1000:
             if waited > XDO_TIMEOUT_S * 1000:
                 _log(f"xdo.{n} not answered")
-            QTimer.singleShot(200, lambda: self.advance(None))  # let Qt handle the events
+            QTimer.singleShot(200, self.advance)  # let Qt handle the events
             return
         QTimer.singleShot(50, lambda: self._poll_done(n, waited + 50))
 
