@@ -135,8 +135,14 @@ def test_eval_end_to_end_with_a_tiny_untrained_model(tmp_path: Path) -> None:
     assert list(r["patch_swd"]["floor"]) == ["64", "32", "16"]
     assert all(v > 0 for v in r["patch_swd"]["floor"].values())
     assert list(r["patch_swd"]["rerendered"]) == ["64", "32", "16"]
+    # the same scenes with only texture offsets and grain redrawn: close, but not identical
+    assert all(v > 0 for v in r["patch_swd"]["rephased"].values())
     swd_row = next(c for c in r["checks"] if c["key"] == "swd_64_none")
-    assert "floor" in swd_row["target"] and "rerendered" in swd_row["target"]
+    assert all(n in swd_row["target"] for n in ("floor", "rerendered", "rephased"))
+    # the gap split into texture and colour: the truth itself in the truth's colours is exact
+    assert set(r["patch_swd"]) >= {f"{c}_true_{w}" for c in ("none", "strokes")
+                                   for w in ("texture", "colours")}
+    assert "the truth's texture in this model's colours" in format_table(r)
     assert set(r["stripe_index"]) == {"ground_truth", "none", "strokes"}
     assert r["bleed"]["scenes"] >= 1
     assert "FAIL" in format_table(r) and not r["all_pass"]  # untrained: targets not met

@@ -108,6 +108,25 @@ def _leaky(index: np.ndarray, strokes: np.ndarray | None, seed: int) -> np.ndarr
     return out.astype(np.uint8)
 
 
+def test_with_class_colours_moves_each_class_mean_and_keeps_the_grain() -> None:
+    idx = np.zeros((32, 40), np.uint8)
+    idx[16:] = GRASS
+    idx[:16] = SKY
+    grain = _noise(32, 40, 1) // 8 + 100  # 100…131 in every class: texture, mean ~115.5
+    colours = np.zeros((32, 40, 3), np.uint8)
+    colours[:16] = (200, 120, 40)  # an orange sky
+    colours[16:] = (30, 90, 20)
+    out = swd.with_class_colours(grain, colours, idx)
+    assert np.abs(out[:16].reshape(-1, 3).mean(0) - (200, 120, 40)).max() < 1.0
+    assert np.abs(out[16:].reshape(-1, 3).mean(0) - (30, 90, 20)).max() < 1.0
+    # the grain survives, scaled with the colour: a brighter channel keeps more of it
+    assert out[:16, :, 0].std() > out[:16, :, 2].std() > 0
+    # a picture in its own colours is itself
+    assert np.array_equal(swd.with_class_colours(grain, grain, idx), grain)
+    with pytest.raises(ValueError, match="shapes differ"):
+        swd.with_class_colours(grain, colours[:8], idx)
+
+
 def test_bleed_is_zero_when_the_dab_stays_in_its_region_and_positive_when_it_leaks() -> None:
     scenes = [_scene(), _scene()]
     strokes, region = sky_dab(scenes[0][1], np.random.default_rng(0))

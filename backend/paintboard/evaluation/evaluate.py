@@ -53,7 +53,11 @@ class EvalSettings:
 # shapes, seeds from HELD_OUT_SEED + FLOOR_OFFSET) against the first: what other real scenes of
 # the same distribution score.  And "rerendered": the same scenes rendered one render_scale finer
 # (only the antialiasing differs) — how much the finest levels move without any content change.
+# And "rephased": the same scenes, same geometry, colours and light, with only the draws no label
+# map or stroke could tell redrawn (texture offsets, film grain): what a generator that knew
+# everything else about each scene would score — the reachable end of the scale.
 FLOOR_OFFSET = 1_000
+PHASE_SEED = 1
 VARIATION_SEED = 10_000  # scene i's second picture: seed VARIATION_SEED + i instead of i
 QUICK = EvalSettings(count=12, seg_images=96, seg_steps=150)
 
@@ -196,8 +200,8 @@ def evaluate(
         "strokes": stripes.set_stripe_index(g["strokes"], idx),
     }
 
-    def real_swd(seed: int, render_scale: int) -> dict[str, float]:
-        other = held_out_scenes(n, settings.size, seed, render_scale)
+    def real_swd(seed: int, render_scale: int, phase: int | None = None) -> dict[str, float]:
+        other = held_out_scenes(n, settings.size, seed, render_scale, phase)
         return swd.patch_swd([sc.rgb for sc in other], truth)
 
     patch = {
@@ -205,7 +209,15 @@ def evaluate(
         "strokes": swd.patch_swd(g["strokes"], truth),
         "floor": real_swd(settings.seed + FLOOR_OFFSET, settings.render_scale),
         "rerendered": real_swd(settings.seed, settings.render_scale + 1),
+        "rephased": real_swd(settings.seed, settings.render_scale, PHASE_SEED),
     }
+    for key in ("none", "strokes"):  # where the gap is: texture or colour (informational)
+        for what, pairs in (
+            ("true_texture", zip(truth, g[key], strict=True)),
+            ("true_colours", zip(g[key], truth, strict=True)),
+        ):
+            mixed = [swd.with_class_colours(a, b, i) for (a, b), i in zip(pairs, idx, strict=True)]
+            patch[f"{key}_{what}"] = swd.patch_swd(mixed, truth)
     log.info("eval: stripe index and patch SWD in %.0f s", time.time() - t)
     bleed = colour.measure_bleed(
         [(sc.rgb, sc.index) for sc in scenes], gen, list(range(n)), g["none"], settings.seed

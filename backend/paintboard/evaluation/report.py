@@ -81,7 +81,7 @@ def judge(r: dict[str, Any], before: dict[str, Any] | None = None) -> dict[str, 
             old = _get(b, "patch_swd", cond, lvl)
             refs = [
                 f"{name} {v:.1f}"
-                for name in ("floor", "rerendered")
+                for name in ("floor", "rerendered", "rephased")
                 if (v := _get(r, "patch_swd", name, lvl)) is not None
             ]
             rows.append(
@@ -149,6 +149,10 @@ def _num(v: float | None) -> str:
     return "-" if v is None else f"{v:.3f}" if abs(v) < 10 else f"{v:.2f}"
 
 
+def _levels(by_level: dict[str, float], n: int = TARGETS["swd_levels"]) -> str:
+    return " / ".join(f"{v:.1f}" for v in list(by_level.values())[:n])
+
+
 def format_table(r: dict[str, Any]) -> str:
     """Human summary: one line per target with before, now, the target and PASS/FAIL/n/a."""
     ho = r["held_out"]
@@ -180,6 +184,15 @@ def format_table(r: dict[str, Any]) -> str:
                 for k, v in var.items()
             )
         )
+    swd = r.get("patch_swd", {})
+    for cond in ("none", "strokes"):
+        tex, col = swd.get(f"{cond}_true_texture"), swd.get(f"{cond}_true_colours")
+        if tex and col:
+            lines.append(
+                f"patch SWD, {cond}, finest two levels: the truth's texture in this model's "
+                f"colours {_levels(tex)}, this model's texture in the truth's colours "
+                f"{_levels(col)}"
+            )
     rec = r.get("reconstruction", {})
     lines.append(
         "L1 / PSNR at 0, 25, 100 % cells hinted: "

@@ -55,11 +55,14 @@ def shape_size(shape: str, longest: int) -> tuple[int, int]:
     return images.working_size(round(1000 * h), round(1000 * w), longest)
 
 
-def render(seed: int, shape: str, longest: int, render_scale: int = 2) -> Scene:
+def render(
+    seed: int, shape: str, longest: int, render_scale: int = 2, phase: int | None = None
+) -> Scene:
+    """``phase``: the same scene with other texture offsets and grain (``generate_scene``)."""
     from paintboard.synth import generate_scene
 
     h, w = shape_size(shape, longest)
-    rgb, index = generate_scene(seed, h * render_scale, w * render_scale)
+    rgb, index = generate_scene(seed, h * render_scale, w * render_scale, phase)
     if render_scale != 1:
         rgb = images.resize_image(np.ascontiguousarray(rgb[..., :3]), h, w)
         index = images.resize_labels(index, h, w)
@@ -67,11 +70,18 @@ def render(seed: int, shape: str, longest: int, render_scale: int = 2) -> Scene:
 
 
 def held_out_scenes(
-    count: int, longest: int, seed0: int = HELD_OUT_SEED, render_scale: int = 2
+    count: int,
+    longest: int,
+    seed0: int = HELD_OUT_SEED,
+    render_scale: int = 2,
+    phase: int | None = None,
 ) -> list[Scene]:
     """Scene ``i`` has seed ``seed0 + i`` and shape ``SHAPES[i % 3]``."""
     names = list(SHAPES)
-    return [render(seed0 + i, names[i % len(names)], longest, render_scale) for i in range(count)]
+    return [
+        render(seed0 + i, names[i % len(names)], longest, render_scale, phase)
+        for i in range(count)
+    ]
 
 
 def large_regions(index: np.ndarray, min_fraction: float) -> list[tuple[int, np.ndarray]]:

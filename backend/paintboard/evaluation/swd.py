@@ -111,3 +111,23 @@ def patch_swd(set_a: list[np.ndarray], set_b: list[np.ndarray], seed: int = 0) -
         str(longest >> lvl): 1e3 * sliced_wasserstein(normalise(a), normalise(b), seed=seed + lvl)
         for lvl, (a, b) in enumerate(zip(da, db, strict=True))
     }
+
+
+def with_class_colours(texture: np.ndarray, colours: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``texture``'s picture with each class's mean colour moved to ``colours``' (per channel,
+    multiplicative, so the grain scales with the colour as a lit surface's does).
+
+    Why: patch SWD mixes texture and colour (a band-pass patch of a pink cloud's edge is not one
+    of a white cloud's), so a gap to the target alone cannot say which to fix.  The ground truth
+    in a model's colours scores what perfect texture would; the model's picture in the truth's
+    colours what perfect colour would.
+    """
+    if texture.shape != colours.shape or texture.shape[:2] != index.shape:
+        raise ValueError(f"shapes differ: {texture.shape}, {colours.shape}, {index.shape}")
+    src = texture.astype(np.float32)
+    out = src.copy()
+    for cls in np.unique(index):
+        m = index == cls
+        gain = (colours[m].astype(np.float32).mean(0) + 1.0) / (src[m].mean(0) + 1.0)
+        out[m] *= gain
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)

@@ -14,6 +14,7 @@ from paintboard.synth.colours import begin_scene, region_colour, sample_sky
 from paintboard.synth.ground import paint_flowers, paint_ground, paint_patches, paint_path
 from paintboard.synth.sky import paint_clouds, paint_sky
 from paintboard.synth.terrain import paint_ranges
+from paintboard.synth.textures import film_grain, phase_shift
 from paintboard.synth.vegetation import conifer, paint_treeline, round_tree, scatter
 from paintboard.synth.water import paint_lake, paint_river, paint_sea, paint_waterfall
 
@@ -68,10 +69,21 @@ def scene_light(seed: int) -> tuple[str, bool]:
     return str(sky["name"]), not sky["wild"] and sky["hue_turn"] == 0.0
 
 
-def generate_scene(seed: int, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Render scene ``seed`` at height×width: (RGB uint8 H×W×3, class ids uint8 H×W)."""
+def generate_scene(
+    seed: int, height: int, width: int, phase: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Render scene ``seed`` at height×width: (RGB uint8 H×W×3, class ids uint8 H×W).
+
+    ``phase``: the same scene with its textures slid and its grain redrawn
+    (:func:`paintboard.synth.textures.phase_shift`); the labels are identical.
+    """
     if height < 16 or width < 16:
         raise ValueError(f"scene size {width}x{height} too small (minimum 16x16)")
+    with phase_shift(phase):
+        return _generate_scene(seed, height, width)
+
+
+def _generate_scene(seed: int, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     H, W = height, width
     cv = Canvas.empty(H, W)
@@ -175,5 +187,5 @@ def _finish(rng: np.random.Generator, cv: Canvas, sky: dict) -> np.ndarray:
     haze = rng.uniform(0.15, 0.75)
     amount = (haze * cv.depth**1.6 * land)[..., None]
     img += (sky["horizon"] * rng.uniform(0.85, 1.05) - img) * amount
-    img += rng.normal(0, 0.012, (H, W, 1)).astype(np.float32)
+    img += film_grain(rng, (H, W, 1), 0.012)
     return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)

@@ -8,6 +8,9 @@ not shimmer.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -32,6 +35,44 @@ FILES: dict[str, str] = {
 }
 
 MIP_LEVELS = 4
+
+# The draws no label map or stroke could tell (where a photo texture starts, the film grain),
+# redrawn from their own generator so a scene's own stream is untouched (:func:`phase_shift`).
+_PHASE: contextvars.ContextVar[np.random.Generator | None] = contextvars.ContextVar(
+    "texture_phase", default=None
+)
+
+
+@contextlib.contextmanager
+def phase_shift(seed: int | None) -> Iterator[None]:
+    """Within: every texture lookup starts at an extra offset and the film grain is redrawn,
+    both from ``seed``.
+
+    Why: the evaluation needs a reference for "everything a label map and its strokes could
+    tell, and nothing more" — the scene's geometry, colours and light exactly as drawn, with
+    only where the photo textures start and the grain unknown.  ``None`` leaves every scene
+    byte-identical.
+    """
+    token = _PHASE.set(None if seed is None else np.random.default_rng([seed, 0x7E47]))
+    try:
+        yield
+    finally:
+        _PHASE.reset(token)
+
+
+def _offsets(rng: np.random.Generator, high: float | tuple[float, float]) -> np.ndarray:
+    """The scene's texture start(s) in ``[0, high)``, plus the phase shift's, if any."""
+    highs = np.atleast_1d(np.asarray(high, dtype=np.float64))
+    out = rng.uniform(0, highs)  # the scene's own draws, with or without a shift
+    extra = _PHASE.get()
+    return out if extra is None else out + extra.uniform(0, highs)
+
+
+def film_grain(rng: np.random.Generator, shape: tuple[int, ...], sigma: float) -> np.ndarray:
+    """Gaussian grain; under :func:`phase_shift` a fresh draw (the scene's is still consumed)."""
+    out = rng.normal(0, sigma, shape)
+    extra = _PHASE.get()
+    return (out if extra is None else extra.normal(0, sigma, shape)).astype(np.float32)
 
 
 def asset_paths() -> list[Path]:
@@ -82,8 +123,9 @@ def sample_flat(
     tex = levels[lvl]
     s = scale / (2**lvl)
     th, tw = tex.shape[:2]
-    ys = (np.arange(height) * s * stretch[0] + rng.uniform(0, th)).astype(np.int64) % th
-    xs = (np.arange(width) * s * stretch[1] + rng.uniform(0, tw)).astype(np.int64) % tw
+    oy, ox = _offsets(rng, th)[0], _offsets(rng, tw)[0]
+    ys = (np.arange(height) * s * stretch[0] + oy).astype(np.int64) % th
+    xs = (np.arange(width) * s * stretch[1] + ox).astype(np.int64) % tw
     return tex[ys[:, None], xs[None, :]]
 
 
@@ -111,7 +153,7 @@ def sample_ground(
     # texels per pixel: scale at the bottom, times depth further away
     footprint = scale * depth
     lvl = np.clip(np.floor(np.log2(np.maximum(footprint, 1.0))), 0, MIP_LEVELS - 1).astype(int)
-    oy, ox = rng.uniform(0, 4096, 2)
+    oy, ox = _offsets(rng, (4096.0, 4096.0))
     xc = np.arange(width, dtype=np.float32) - width / 2
     for level in np.unique(lvl):
         tex = levels[level]
