@@ -124,26 +124,17 @@ def test_assets_ship_with_attribution():
     assert total < 3_000_000
 
 
-def test_cli_writes_dataset_folder(tmp_path):
+def _synth(out, count: int) -> None:
+    """`paintboard synth OUT --count N` at 64×48 on one worker; it must succeed."""
     from paintboard.cli import main
 
+    args = ["synth", str(out), "--count", str(count), "--size", "64x48", "--workers", "1"]
+    assert main([*args, "--no-progress"]) == 0
+
+
+def test_cli_writes_dataset_folder(tmp_path):
     out = tmp_path / "ds"
-    assert (
-        main(
-            [
-                "synth",
-                str(out),
-                "--count",
-                "3",
-                "--size",
-                "64x48",
-                "--workers",
-                "1",
-                "--no-progress",
-            ]
-        )
-        == 0
-    )
+    _synth(out, 3)
     classes = json.loads((out / "classes.json").read_text())
     assert classes["encoding"] == "index"
     assert classes["mapping"]["1"] == "sky" and len(classes["mapping"]) == NUM_CLASSES
@@ -163,22 +154,7 @@ def test_cli_writes_dataset_folder(tmp_path):
     assert sheet.width > 2 * 128
     # resumable: a second run keeps existing files untouched
     before = (out / "images" / "000000.png").stat().st_mtime_ns
-    assert (
-        main(
-            [
-                "synth",
-                str(out),
-                "--count",
-                "4",
-                "--size",
-                "64x48",
-                "--workers",
-                "1",
-                "--no-progress",
-            ]
-        )
-        == 0
-    )
+    _synth(out, 4)
     assert (out / "images" / "000000.png").stat().st_mtime_ns == before
     assert (out / "images" / "000003.png").is_file()
 

@@ -298,16 +298,8 @@ def test_overfitting_one_batch_drives_the_colour_error_down(
 
 def test_sigterm_saves_a_checkpoint_and_resume_picks_it_up(synth_dir: Path, tmp_path: Path) -> None:
     run = tmp_path / "run"
-    cmd = [
-        sys.executable,
-        "-m",
-        "paintboard.cli",
-        "train",
-        "--run",
-        str(run),
-        "--no-progress",
-        *cli_sets(synth_dir, batch_size=2, steps=100000),
-    ]
+    train = [sys.executable, "-m", "paintboard.cli", "train", "--run", str(run), "--no-progress"]
+    cmd = [*train, *cli_sets(synth_dir, batch_size=2, steps=100000)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     log = run / "log.jsonl"
     deadline = time.time() + 120
@@ -321,18 +313,7 @@ def test_sigterm_saves_a_checkpoint_and_resume_picks_it_up(synth_dir: Path, tmp_
     step = int(ckpt.stem.split("_")[1])
     assert step >= 2 and '"stopped": "SIGTERM"' in out.decode()
     resumed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "paintboard.cli",
-            "train",
-            "--run",
-            str(run),
-            "--resume",
-            "--no-progress",
-            "--set",
-            f"steps={step + 1}",
-        ],
+        [*train, "--resume", "--set", f"steps={step + 1}"],
         capture_output=True,
         text=True,
         timeout=120,

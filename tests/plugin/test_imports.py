@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from pb_helpers import system_python
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_MODULES = ["paintboard_krita", "paintboard_krita.settings", "paintboard_krita.transport",
@@ -48,8 +48,4 @@ def test_model_modules_import_without_numpy_or_torch():
 @pytest.mark.required_in_ci
 def test_ui_modules_import_in_krita_like_python():
     """The system Python (the one Krita embeds on Debian) has PyQt5 and zmq but no numpy."""
-    system = shutil.which("python3", path="/usr/bin")
-    if system is None or subprocess.run([system, "-c", "import PyQt5.QtWidgets, zmq"],
-                                        capture_output=True).returncode:
-        pytest.skip("no system Python with PyQt5 and zmq")
-    _run(system, MODEL_MODULES + UI_MODULES)
+    _run(system_python(), MODEL_MODULES + UI_MODULES)

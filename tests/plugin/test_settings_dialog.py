@@ -8,11 +8,11 @@ rules themselves are tested without Qt in test_settings.py.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from pb_helpers import system_python
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -155,14 +155,6 @@ print("docker ok")
 """
 
 
-def _system_python() -> str:
-    system = shutil.which("python3", path="/usr/bin")
-    if system is None or subprocess.run([system, "-c", "import PyQt5.QtWidgets, zmq"],
-                                        capture_output=True).returncode:
-        pytest.skip("no system Python with PyQt5 and zmq")
-    return system
-
-
 def _run(body: str, tmp_path: Path) -> str:
     code = PRELUDE.format(mock=str(ROOT / "tests/mock/krita.py"), plugin=str(ROOT / "plugin"),
                           tmp=str(tmp_path)) + body
@@ -170,7 +162,7 @@ def _run(body: str, tmp_path: Path) -> str:
                XDG_DATA_HOME=str(tmp_path / "data"), XDG_CONFIG_HOME=str(tmp_path / "config"),
                XDG_RUNTIME_DIR=str(tmp_path))
     env.pop("PYTHONPATH", None)
-    out = subprocess.run([_system_python(), "-c", code], capture_output=True, text=True,
+    out = subprocess.run([system_python(), "-c", code], capture_output=True, text=True,
                          timeout=120, env=env, cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
     return out.stdout
