@@ -10,36 +10,13 @@
 # (or ./gpu_check_out), and exits non-zero when a step failed. Figures to copy into
 # docs/performance.md: $OUT/summary.txt (and the JSON reports beside it).
 set -u
-cd "$(dirname "$0")/.."
-OUT="${OUT:-$PWD/gpu_check_out}"
-mkdir -p "$OUT"
-export PYTHONPATH="$PWD/backend${PYTHONPATH:+:$PYTHONPATH}"
-export PYTHONUNBUFFERED=1
-PY="${PYTHON:-}"
-if [ -z "$PY" ]; then
-  if [ -x .venv/bin/python ]; then PY=.venv/bin/python; else PY=python3; fi
-fi
+source "$(dirname "$0")/device_lib.sh" gpu_check_out
 # Dry run of the script's own logic on a machine without a GPU (figures meaningless):
 #   GPU_CHECK_DEVICE=cpu GPU_CHECK_SIZES=256 GPU_CHECK_E2E_SIZES=256 bash scripts/gpu_check.sh
 DEVICE="${GPU_CHECK_DEVICE:-cuda}"
 SIZES="${GPU_CHECK_SIZES:-256,512,1024}"
 E2E_SIZES="${GPU_CHECK_E2E_SIZES:-256,1024}"
 export GPU_CHECK_DEVICE="$DEVICE"
-SUMMARY="$OUT/summary.txt"
-: > "$SUMMARY"
-FAILED=0
-say() { echo "$*" | tee -a "$SUMMARY"; }
-step() {  # step NAME SECONDS CMD...: run with a time limit, log to $OUT/NAME.log, PASS/FAIL
-  local name="$1" limit="$2"; shift 2
-  local t0=$SECONDS
-  timeout --kill-after=10 "$limit" "$@" > "$OUT/$name.log" 2>&1
-  local rc=$?
-  if [ $rc -eq 0 ]; then say "PASS $name ($((SECONDS - t0)) s)"
-  else say "FAIL $name (exit $rc after $((SECONDS - t0)) s; tail of $OUT/$name.log:)"
-       tail -n 15 "$OUT/$name.log" | sed 's/^/    /' | tee -a "$SUMMARY"; FAILED=1; fi
-  return $rc
-}
-
 say "== paintboard GPU check $(date -u +%FT%TZ) on $(hostname)"
 { nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null \
   || echo "no nvidia-smi"; } | sed 's/^/gpu: /' | tee -a "$SUMMARY"
