@@ -9,7 +9,9 @@ Checked here, each of which failed before the fixes of issue 14:
 the actions have their default shortcuts and the docker builds; no document → docker disabled
 with the reason; a template is one undo step; generating never changes the active layer and
 the live layer never eats a user's stroke; Keep / Live off leave no stray live layer; the
-docker follows the active document; close + reopen gives a working history.
+docker follows the active document; close + reopen gives a working history. Also: the busy bar
+while a request runs, and 'Drop oldest' over the history limit (Ctrl+Z brings the layer and
+its place in the history back).
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def _home(tmp: Path, endpoint: str) -> dict[str, str]:
         "[python]\nenable_paintboard_krita=true\nenable_pb_session=true\n")
     user = data / "krita" / "paintboard" / "settings.json"
     user.parent.mkdir(parents=True)
-    user.write_text(json.dumps({"endpoint": endpoint, "autostart": False}))
+    user.write_text(json.dumps({"endpoint": endpoint, "autostart": False, "history_limit": 3}))
     return dict(os.environ, HOME=str(tmp), XDG_DATA_HOME=str(data), XDG_CONFIG_HOME=str(config),
                 XDG_RUNTIME_DIR=str(tmp), PYTHONDONTWRITEBYTECODE="1")
 
@@ -134,4 +136,13 @@ def test_working_session_in_real_krita(tmp_path: Path, backend_process) -> None:
     assert "No document open" in res["all_closed_reason"]
     assert res["reopen_model"] and res["reopen_entries"] == res["reopen_rows"] == 3
     assert res["reopen_back_moved"] and res["reopen_draw_added"]
+    # While a request runs the busy bar shows and Draw! says so; both go when it is done.
+    assert res["busy_seen"][0] == [True, True, "Draw! …"], res["busy_seen"]
+    assert res["busy_seen"][-1] == [False, False, "Draw!"], res["busy_seen"]
+    # Over the history limit (3): 'Drop oldest' appears, drops #1's layer only, Undo restores it.
+    assert res["drop_visible"] and "1 over" in res["count_text"], res["count_text"]
+    assert res["after_drop_entries"] == 3 and res["oldest_layer_gone"]
+    assert res["drop_status"].startswith("Dropped #1") and res["drop_hidden_after"]
+    assert res["undo_brings_layer_back"] and res["undo_entries"] == [1, 2, 3, 4]  # and its entry
+    assert res["undo_drop_visible"]
     assert res["backend_dialog"]  # opens by a click, CURVE keys collapsed

@@ -62,6 +62,10 @@ def test_nothing_deleted_and_prune_only_missing():
     gone = h.prune_missing(lambda lid: lid != "L2")
     assert [e.layer_id for e in gone] == ["L2"] and [e.n for e in h.entries] == [1, 3]
     assert h.next_number() == 4
+    # Edit ▸ Undo brings L2's layer back: its entry returns to its place, once
+    assert h.readopt(lambda lid: lid != "L9") == gone and [e.n for e in h.entries] == [1, 2, 3]
+    assert h.readopt(lambda lid: True) == [] and h.forgotten == []
+    assert h.to_dict()["entries"] == History.from_dict(h.to_dict()).to_dict()["entries"]
 
 
 def test_json_round_trip_and_version():

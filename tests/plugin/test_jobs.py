@@ -193,11 +193,19 @@ def test_history_limit_is_shown_and_drops_only_on_request(fresh_krita, fake_back
     assert model.over_limit() == 2  # over, and nothing was dropped on its own
     model.jump(0)  # the user looks at the oldest one: it must survive
     first = model.history.entries[0].layer_id
+    dropped = [pdoc.node(e.layer_id) for e in model.history.entries[1:3]]
+    parent = dropped[0].parentNode()
     assert model.drop_oldest() == 2
     assert [e.seed for e in model.history.entries] == [1, 4]
     assert pdoc.exists(first) and model.current() == 0
     assert model.over_limit() == 0 and "Dropped #2, #3" in model.status
     assert model.drop_oldest() == 0
+    model.take_back_undone()  # nothing came back: nothing changes
+    assert [e.seed for e in model.history.entries] == [1, 4]
+    for node in dropped:  # Edit ▸ Undo puts the layers back
+        parent.addChildNode(node, None)
+    model.take_back_undone()
+    assert [e.seed for e in model.history.entries] == [1, 2, 3, 4] and model.over_limit() == 2
 
 
 def test_live_looks_at_the_canvas_no_more_often_than_twice_its_cost(fresh_krita, fake_backend):

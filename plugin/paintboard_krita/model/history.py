@@ -1,8 +1,10 @@
 """Result history: entries in order, and Back/Forward as visibility changes.
 
-Nothing is ever deleted: every result stays a layer. Which result is "current" is not stored
-but derived from the layers' eyes each time (the top-most visible result), so a user who toggles
-an eye by hand is respected: Back then goes back from what they see.
+Nothing is ever deleted on its own: every result stays a layer until the user deletes it or
+asks to drop the oldest, and an Undo of that brings the entry back with the layer. Which result
+is "current" is not stored but derived from the layers' eyes each time (the top-most visible
+result), so a user who toggles an eye by hand is respected: Back then goes back from what they
+see.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ Change = tuple[str, bool]
 @dataclass
 class History:
     entries: list[Entry] = field(default_factory=list)
+    # Entries whose layer went away in this session (deleted by hand, dropped): kept aside,
+    # never saved, because Edit ▸ Undo can bring the layer back (:meth:`readopt`).
+    forgotten: list[Entry] = field(default_factory=list, compare=False, repr=False)
 
     def add(self, entry: Entry) -> None:
         self.entries.append(entry)
@@ -104,7 +109,16 @@ class History:
         """Forget entries whose layer the user deleted by hand; returns them."""
         gone = [e for e in self.entries if not exists(e.layer_id)]
         self.entries = [e for e in self.entries if exists(e.layer_id)]
+        self.forgotten += gone
         return gone
+
+    def readopt(self, exists: Callable[[str], bool]) -> list[Entry]:
+        """Take back forgotten entries whose layer is there again (an Undo), in their order."""
+        back = [e for e in self.forgotten if exists(e.layer_id)]
+        if back:
+            self.forgotten = [e for e in self.forgotten if not exists(e.layer_id)]
+            self.entries = sorted(self.entries + back, key=lambda e: e.n)
+        return back
 
     def to_dict(self) -> dict[str, Any]:
         return {"version": HISTORY_VERSION, "entries": [e.to_dict() for e in self.entries]}

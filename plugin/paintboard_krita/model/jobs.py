@@ -289,8 +289,14 @@ class DocumentModel(EditingActions, LiveMode):
         return len(gone)
 
     def refresh_history(self) -> None:
-        """Drop entries whose layers the user deleted by hand."""
-        if self.history.prune_missing(self.doc.exists):
+        """Forget entries whose layers are gone; take back those an Undo brought back."""
+        gone = self.history.prune_missing(self.doc.exists)
+        if self.history.readopt(self.doc.exists) or gone:
+            self._persist()
+
+    def take_back_undone(self) -> None:
+        """For the docker's timer: free unless results went away in this session."""
+        if self.history.forgotten and self.history.readopt(self.doc.exists):
             self._persist()
 
     def back(self) -> None:

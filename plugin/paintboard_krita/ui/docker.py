@@ -47,7 +47,7 @@ NO_DOCUMENT = "No document open: create or open one (File ▸ New) to use Paintb
 TOGGLE_STYLE = ("QPushButton:checked { background: palette(highlight); "
                 "color: palette(highlighted-text); font-weight: bold; "
                 "border: 1px solid palette(highlighted-text); }")
-SYNC_MS = 400  # how often the Colour mode button follows the active layer
+SYNC_MS = 400  # how often the docker follows the active layer and an Undo (_tick)
 
 
 def krita_icon(name: str) -> QIcon:
@@ -81,7 +81,7 @@ class PaintboardDocker(DockWidget):
         self.app.active_changed.connect(self.sync_active)
         self._sync_timer = QTimer(self)
         self._sync_timer.setInterval(SYNC_MS)
-        self._sync_timer.timeout.connect(self._sync_toggles)
+        self._sync_timer.timeout.connect(self._tick)
         self._sync_timer.start()
         self.refresh_status()
         self.sync_active()
@@ -254,6 +254,14 @@ class PaintboardDocker(DockWidget):
         self._on_busy(model.busy if model else False)
         self.refresh_history()
         self._sync_toggles()
+
+    def _tick(self) -> None:
+        """Follow what changes without telling us: the active layer, an Undo of a dropped or
+        deleted result (its layer is back, so is its place in the history)."""
+        self._sync_toggles()
+        model = self._model
+        if model is not None and model.document_open():
+            model.take_back_undone()
 
     def _sync_toggles(self) -> None:
         model = self._model

@@ -283,10 +283,31 @@ def _steps():
     yield 500
     RES["reopen_back_moved"] = reopened.current() != cur
     n = len(reopened.history.entries)
+    busy: list = []  # what the docker shows at each busy change (its own slot ran first)
+    reopened.busy_changed.connect(
+        lambda b: busy.append([b, docker.busy.isVisibleTo(docker), docker.draw_btn.text()]))
     yield click(docker.draw_btn)
     yield from _wait(lambda: len(reopened.history.entries) > n)
     RES["reopen_draw_added"] = len(reopened.history.entries) == n + 1
     RES["reopen_status"] = docker.doc_status.text()
+    RES["busy_seen"] = busy
+    # -- one result over the history limit (3 in this session's settings): Drop oldest, undo
+    docker.tabs.setCurrentIndex(2)
+    yield 300
+    RES["drop_visible"] = docker.history.drop_btn.isVisible()
+    RES["count_text"] = docker.history.count.text()
+    oldest = reopened.history.entries[0].layer_id
+    yield click(docker.history.drop_btn)
+    yield 800
+    RES["after_drop_entries"] = len(reopened.history.entries)
+    RES["oldest_layer_gone"] = not reopened.doc.exists(oldest)
+    RES["drop_status"] = reopened.status
+    RES["drop_hidden_after"] = not docker.history.drop_btn.isVisible()
+    yield key("ctrl+z")
+    yield from _wait(lambda: len(reopened.history.entries) == 4, timeout_ms=5000)
+    RES["undo_brings_layer_back"] = reopened.doc.exists(oldest)
+    RES["undo_entries"] = [e.n for e in reopened.history.entries]
+    RES["undo_drop_visible"] = docker.history.drop_btn.isVisible()
     docker.tabs.setCurrentIndex(0)
     yield 300
     _grab("docker-paint.png")
