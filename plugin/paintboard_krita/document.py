@@ -456,12 +456,12 @@ class PaintboardDocument:
         The old layer is left untouched; the plugin's labels role moves to the new layer, and
         after Ctrl+Z (the layer is gone) the old one is found again by name. An empty labels
         layer is simply filled (nothing to lose). Returns True when a new layer was added.
+        In a 16-bit or float document the new layer is RGBA 8-bit (``_new_layer``): label
+        colours must stay exact, and the bytes of an 8-bit template fit only such a layer.
         """
         labels = self._require(LABELS)
-        if not self.is_rgba8:
-            raise DocumentError("templates need an RGB/Alpha 8-bit document")
         old = bytes(labels.pixelData(0, 0, self.width, self.height))
-        if old.count(0) == len(old):
+        if self.is_rgba8 and old.count(0) == len(old):
             labels.setPixelData(data, 0, 0, self.width, self.height)
             self.refresh()
             return False

@@ -2,7 +2,7 @@
 
 kritarunner exits 0 even when this raises, so every outcome, including a traceback, goes into
 the result file that the pytest side asserts on. Environment: PB_OUT (folder), PB_ENDPOINT,
-PB_PHASE ('generate' or 'kill'), PB_KILL_PID (phase 'kill').
+PB_PHASE ('generate', 'kill' or 'depth'), PB_KILL_PID (phase 'kill').
 """
 
 from __future__ import annotations
@@ -183,6 +183,52 @@ def phase_kill(out: Path, endpoint: str, res: dict) -> None:
     doc.close()
 
 
+def to_u16(bgra8: bytes) -> bytes:
+    """BGRA8 → Krita's RGBA U16 pixel bytes (BGRA, 16-bit little-endian; v8 × 257)."""
+    import array
+
+    return array.array("H", (v * 257 for v in bgra8)).tobytes()
+
+
+def phase_depth(out: Path, endpoint: str, res: dict) -> None:
+    """A 16-bit document (illustrators' common choice): template, strokes, Draw!, the result."""
+    from krita import Krita
+    from paintboard_krita import document as pd
+    from paintboard_krita.model.connection import Connection
+    from paintboard_krita.model.jobs import DocumentModel
+    from paintboard_krita.model.templates import BUILTIN
+
+    k = Krita.instance()
+    # sRGB like an 8-bit page (with a linear profile the same bytes would be other colours)
+    doc = k.createDocument(W, H, "paintboard-u16", "RGBA", "U16", pd.RGBA_PROFILE, 72.0)
+    pdoc = pd.PaintboardDocument(doc)
+    pdoc.ensure_layers()
+    conn = Connection(endpoint)
+    conn.connect()
+    res["connected"] = _pump(lambda: conn.is_connected, 120, conn)
+    model = DocumentModel(pdoc, conn, _setting)
+    statuses: list = []
+    model.status_changed.connect(lambda t, e: statuses.append([t, e]))
+    template = BUILTIN[0].render(W, H)
+    res["template_applied"] = model.apply_template(template)
+    strokes = pdoc.node(pdoc.meta["layers"][pd.STROKES])
+    res["strokes_depth"] = len(bytes(strokes.pixelData(0, 0, 1, 1)))
+    strokes.setPixelData(to_u16(stroke_layer_bytes()), 0, 0, W, H)
+    inputs = pdoc.read_inputs()
+    res["labels_exact"] = inputs.labels == template
+    res["strokes_exact"] = inputs.strokes == stroke_layer_bytes()
+    (out / "labels.bgra").write_bytes(inputs.labels)
+    model.draw(seed=SEED_A)
+    _pump(lambda: len(model.history.entries) >= 1 or any(e for _, e in statuses), 180, conn)
+    res["statuses"] = statuses
+    if model.history.entries:
+        node = pdoc.node(model.history.entries[0].layer_id)
+        res["result_depth"] = node.colorDepth()
+        (out / "result_a.bgra").write_bytes(bytes(node.pixelData(0, 0, W, H)))
+    conn.close()
+    doc.close()
+
+
 def report(body) -> None:
     """Run ``body(out, res)`` and write ``res`` to $PB_OUT/result.json, the only verdict:
     kritarunner exits 0 even when a script raises."""
@@ -197,5 +243,6 @@ def report(body) -> None:
 
 
 def run(*_args) -> None:
-    phase = phase_kill if os.environ.get("PB_PHASE", "generate") == "kill" else phase_generate
+    phases = {"generate": phase_generate, "kill": phase_kill, "depth": phase_depth}
+    phase = phases[os.environ.get("PB_PHASE", "generate")]
     report(lambda out, res: phase(out, os.environ["PB_ENDPOINT"], res))

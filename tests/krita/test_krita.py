@@ -52,6 +52,25 @@ def test_document_flow_against_fake_backend(tmp_path: Path, backend_process) -> 
     assert (tmp_path / "result_a.bgra").read_bytes() == fake_image(labels, stroke_layer_bytes())
 
 
+def test_a_16_bit_document_takes_a_template_strokes_and_a_result(
+    tmp_path: Path, backend_process
+) -> None:
+    """Illustrators often work in 16-bit: labels and strokes must read exactly, and the result
+    layer holds the backend's pixels byte for byte (an 8-bit layer in the 16-bit image)."""
+    sys.path.insert(0, str(ROOT / "tests" / "mock"))
+    from fake_backend import fake_image
+    from krita_script import stroke_layer_bytes
+
+    endpoint, _ = backend_process(fake_backend_argv, timeout=30)
+    res = run_kritarunner(tmp_path, endpoint, "depth")
+    assert res["connected"] and res["template_applied"], res["statuses"]
+    assert res["strokes_depth"] == 8  # the strokes layer really is 16-bit
+    assert res["labels_exact"] and res["strokes_exact"]
+    assert res["result_depth"] == "U8", res
+    labels = (tmp_path / "labels.bgra").read_bytes()
+    assert (tmp_path / "result_a.bgra").read_bytes() == fake_image(labels, stroke_layer_bytes())
+
+
 def test_generate_through_real_backend_matches_client(tmp_path: Path, backend_process) -> None:
     sys.path.insert(0, str(ROOT / "backend"))
     from paintboard.serving.client import Client
