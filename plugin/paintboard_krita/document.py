@@ -583,6 +583,10 @@ class PaintboardDocument:
     def exists(self, node_uid: str) -> bool:
         return self.node(node_uid) is not None
 
+    def node_ids(self) -> set[str]:
+        """Every layer's id in one walk (for many ``exists`` questions at once)."""
+        return {node_id(n) for n in _walk(self.doc.rootNode())}
+
     def is_visible(self, node_uid: str) -> bool:
         node = self.node(node_uid)
         return bool(node is not None and node.visible())

@@ -282,7 +282,7 @@ class DocumentModel(EditingActions, LiveMode):
         for entry in gone:
             self.doc.remove_layer(entry.layer_id)
         if gone:
-            self.history.prune_missing(self.doc.exists)
+            self.history.prune_missing(self.doc.node_ids().__contains__)
             self._persist()
             names = ", ".join(f"#{e.n}" for e in gone)
             self._say(f"Dropped {names} (Edit ▸ Undo brings the layers back)")
@@ -290,13 +290,14 @@ class DocumentModel(EditingActions, LiveMode):
 
     def refresh_history(self) -> None:
         """Forget entries whose layers are gone; take back those an Undo brought back."""
-        gone = self.history.prune_missing(self.doc.exists)
-        if self.history.readopt(self.doc.exists) or gone:
+        there = self.doc.node_ids().__contains__  # one walk of the layer tree, not one per entry
+        gone = self.history.prune_missing(there)
+        if self.history.readopt(there) or gone:
             self._persist()
 
     def take_back_undone(self) -> None:
         """For the docker's timer: free unless results went away in this session."""
-        if self.history.forgotten and self.history.readopt(self.doc.exists):
+        if self.history.forgotten and self.history.readopt(self.doc.node_ids().__contains__):
             self._persist()
 
     def back(self) -> None:
