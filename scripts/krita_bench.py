@@ -4,6 +4,7 @@ Run from a clean clone (backend importable from ``backend/``, Krita installed)::
 
     .venv/bin/python scripts/krita_bench.py [--sizes 1024x1024,2480x3508] [--repeats 5]
                                             [--live-seconds 6] [--json out.json]
+                                            [--depth U8|U16] [--results N]
 
 On the host it starts ``paintboard serve`` on a free loopback port and runs this same file
 inside Krita (``kritarunner -s krita_bench -f run``, headless, with a throw-away Krita profile
@@ -25,6 +26,7 @@ second while a stroke is being painted (a dab every 40 ms; latest state wins).
 from __future__ import annotations
 
 import argparse
+import array
 import json
 import os
 import socket
@@ -204,21 +206,37 @@ def _bench_document(k, conn, width: int, height: int, repeats: int, live_s: floa
     from paintboard_krita.model.templates import BUILTIN
     from paintboard_krita.settings import BY_KEY
 
-    doc = k.createDocument(width, height, "bench", "RGBA", "U8", "", 300.0)
+    depth, results = os.environ.get("PB_DEPTH", "U8"), int(os.environ.get("PB_RESULTS", "0"))
+    doc = k.createDocument(width, height, "bench", "RGBA", depth, pd.RGBA_PROFILE, 300.0)
     pdoc = pd.PaintboardDocument(doc)
     pdoc.ensure_layers()
-    pdoc.set_labels(BUILTIN[0].render(width, height))
-    pdoc.node(pdoc.meta["layers"][pd.STROKES]).setPixelData(_strokes(width, height), 0, 0,
-                                                          width, height)
+    labels = BUILTIN[0].render(width, height)
+    pdoc.apply_labels(labels)
+    strokes = _strokes(width, height)
+    if depth == "U16":  # 16-bit BGRA, little-endian: v × 257 is the same sRGB colour
+        strokes = array.array("H", (v * 257 for v in strokes)).tobytes()
+    pdoc.node(pdoc.meta["layers"][pd.STROKES]).setPixelData(strokes, 0, 0, width, height)
+    for i in range(results):  # earlier results: layers a read of the inputs must not pay for
+        pdoc.insert_result(labels, f"earlier #{i + 1}")
     doc.waitForDone()
 
     def setting(key):
         return {"request_timeout": 300.0, "generate_retries": 0}.get(key, BY_KEY[key].default)
 
     model = DocumentModel(pdoc, conn, setting)
-    res: dict = {"document": f"{width}x{height}", "auto_size": model.working_size()}
-    res.update(_draw_splits(pdoc, conn, {"full_256": (256, False), "reduced_256": (256, True),
-                                         "reduced_auto": (model.working_size(), True)}, repeats))
+    res: dict = {"document": f"{width}x{height} {depth}, {results} earlier results",
+                 "auto_size": model.working_size()}
+    reads = []
+    for _ in range(repeats):  # the plugin's own read (any depth), at the auto working size
+        t0 = time.perf_counter()
+        pdoc.read_inputs(model.working_size())
+        reads.append(time.perf_counter() - t0)
+    res["read_inputs"] = {"median": _median(reads), "min": min(reads), "n": repeats}
+    if depth == "U8":  # the split re-reads the layers the 8-bit way
+        res.update(_draw_splits(pdoc, conn, {"full_256": (256, False),
+                                             "reduced_256": (256, True),
+                                             "reduced_auto": (model.working_size(), True)},
+                                repeats))
     res["click_auto"] = _draw_click(model, conn, repeats)
     res["live"] = _live_rate(model, pdoc, conn, live_s)
     doc.close()
@@ -257,14 +275,19 @@ def _report(res: dict) -> str:
     lines = [f"backend: {res.get('backend')}"]
     for d in res["documents"]:
         lines.append(f"\n== {d['document']} (auto working size {d['auto_size']})")
-        lines.append("transfer            sent        " + "  ".join(f"{s:>12}" for s in STAGES))
-        for key in ("full_256", "reduced_256", "reduced_auto"):
-            r = d[key]
-            sent = "x".join(str(v) for v in r["sent"])
-            ms = "  ".join(f"{r[s] * 1000:12.1f}" for s in STAGES)
-            lines.append(f"{key:<18}  {sent:<10}  {ms}")
-        f, r = d["full_256"]["total"], d["reduced_256"]["total"]
-        lines.append(f"reduced / full at 256 (same run): {r / f:.2f}×")
+        rd = d["read_inputs"]
+        lines.append(f"read_inputs at the auto size: median {rd['median'] * 1000:.1f} ms, "
+                     f"min {rd['min'] * 1000:.1f} ms (n={rd['n']})")
+        if "full_256" in d:
+            lines.append("transfer            sent        "
+                         + "  ".join(f"{s:>12}" for s in STAGES))
+            for key in ("full_256", "reduced_256", "reduced_auto"):
+                r = d[key]
+                sent = "x".join(str(v) for v in r["sent"])
+                ms = "  ".join(f"{r[s] * 1000:12.1f}" for s in STAGES)
+                lines.append(f"{key:<18}  {sent:<10}  {ms}")
+            f, r = d["full_256"]["total"], d["reduced_256"]["total"]
+            lines.append(f"reduced / full at 256 (same run): {r / f:.2f}×")
         c = d["click_auto"]
         lines.append(f"Draw! click → layer visible (DocumentModel.draw, size {c['size']}): "
                      f"median {c['median'] * 1000:.0f} ms, min {c['min'] * 1000:.0f} ms "
@@ -291,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--live-seconds", type=float, default=6.0)
     ap.add_argument("--json", type=Path)
     ap.add_argument("--endpoint", help="use a running backend instead of starting one")
+    ap.add_argument("--depth", choices=("U8", "U16"), default="U8", help="channel depth")
+    ap.add_argument("--results", type=int, default=0, help="result layers already there")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT / "backend"))
     from paintboard import protocol
@@ -312,7 +337,8 @@ def main(argv: list[str] | None = None) -> int:
                         PYTHONPATH=f"{ROOT / 'scripts'}{os.pathsep}{ROOT / 'plugin'}",
                         PAINTBOARD_NO_REGISTER="1", QT_QPA_PLATFORM="offscreen", PB_OUT=tmp,
                         PB_ENDPOINT=endpoint, PB_SIZES=args.sizes,
-                        PB_REPEATS=str(args.repeats), PB_LIVE_S=str(args.live_seconds))
+                        PB_REPEATS=str(args.repeats), PB_LIVE_S=str(args.live_seconds),
+                        PB_DEPTH=args.depth, PB_RESULTS=str(args.results))
             proc = subprocess.run([kritarunner, "-s", "krita_bench", "-f", "run"], env=kenv,
                                   capture_output=True, timeout=KRITA_TIMEOUT_S, cwd=tmp)
             result = home / "result.json"

@@ -104,6 +104,9 @@ def phase_generate(out: Path, endpoint: str, res: dict) -> None:
     a, b = entries[0].layer_id, entries[1].layer_id
     vis = lambda: [pdoc.is_visible(a), pdoc.is_visible(b)]  # noqa: E731
     res["vis_after_draw"] = vis()
+    doc.waitForDone()  # the canvas shows the newest result, with no whole-image redraw asked
+    res["canvas_is_newest"] = bytes(doc.pixelData(0, 0, W, H)) == bytes(
+        pdoc.node(b).pixelData(0, 0, W, H))
     model.back()
     res["vis_after_back"] = vis()
     model.forward()

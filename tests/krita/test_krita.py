@@ -78,6 +78,8 @@ def test_generate_through_real_backend_matches_client(tmp_path: Path, backend_pr
     endpoint, _ = backend_process(real_backend_argv)
     res = run_kritarunner(tmp_path, endpoint, "generate")
     _check_document_flow(res)
+    # opaque results: the canvas shows the newest without a whole-image redraw being asked
+    assert res["canvas_is_newest"]
     labels = (tmp_path / "labels.bgra").read_bytes()
     strokes = (tmp_path / "strokes.bgra").read_bytes()
     client = Client(endpoint, timeout=120)

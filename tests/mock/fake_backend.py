@@ -35,8 +35,9 @@ def fake_image(labels: bytes, strokes: bytes | None = None) -> bytes:
 class FakeBackend:
     """``mode``: 'answer' (reply to everything), 'hang' (read, never reply)."""
 
-    def __init__(self, port: int = 0, mode: str = "answer") -> None:
+    def __init__(self, port: int = 0, mode: str = "answer", opaque: bool = False) -> None:
         self.mode = mode
+        self.opaque = opaque  # alpha 255 everywhere, as the real backend answers
         self.context = zmq.Context()
         self.socket = self.context.socket(zmq.ROUTER)
         self.socket.setsockopt(zmq.LINGER, 0)
@@ -67,10 +68,14 @@ class FakeBackend:
                 f = protocol.check_generate(header, frames[1:])
             except protocol.ProtocolError as exc:
                 return protocol.encode(protocol.error_reply(header, exc.code, exc.message))
+            image = fake_image(frames[1], frames[2] if len(frames) > 2 else None)
+            if self.opaque:
+                pixels = bytearray(image)
+                pixels[3::4] = b"\xff" * (len(pixels) // 4)
+                image = bytes(pixels)
             return protocol.encode(protocol.ok_reply(
                 header, width=f["width"], height=f["height"], format=f["out_format"],
-                seed=f["seed"], model="fake", timings={"generate": 0.001}),
-                [fake_image(frames[1], frames[2] if len(frames) > 2 else None)])
+                seed=f["seed"], model="fake", timings={"generate": 0.001}), [image])
         return protocol.encode(protocol.ok_reply(header))
 
     def serve_forever(self) -> None:

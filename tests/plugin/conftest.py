@@ -33,8 +33,8 @@ def fake_backend():
 
     backends = []
 
-    def make(mode: str = "answer", port: int = 0) -> FakeBackend:
-        b = FakeBackend(port=port, mode=mode).start()
+    def make(mode: str = "answer", port: int = 0, opaque: bool = False) -> FakeBackend:
+        b = FakeBackend(port=port, mode=mode, opaque=opaque).start()
         backends.append(b)
         return b
 

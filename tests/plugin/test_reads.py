@@ -4,7 +4,7 @@ in place of reading the layer back."""
 from __future__ import annotations
 
 import pytest
-from paintboard_krita.model.reads import sampled_rows, splice_into
+from paintboard_krita.model.reads import is_opaque, sampled_rows, splice_into
 
 
 @pytest.mark.parametrize(("height", "new"), [(3508, 256), (1100, 188), (257, 256), (9, 3)])
@@ -34,3 +34,11 @@ def test_splice_into_patches_only_the_rectangle_in_place():
             assert px == (bytes([200]) * 4 if inside else before[(y * width + x) * 4 :][:4])
     with pytest.raises(ValueError):
         splice_into(buf, width, (0, 0, 2, 2), bytes(4))
+
+
+def test_is_opaque_looks_at_every_alpha_byte_only():
+    page = bytearray(b"\x10\x20\x30\xff" * 1000)
+    assert is_opaque(page) and is_opaque(memoryview(bytes(page)))
+    page[3 + 4 * 999] = 254  # the very last pixel
+    assert not is_opaque(page)
+    assert is_opaque(b"\x00\x00\x00\xff\xff\xff\xff\xff")  # colour bytes may be 255 too

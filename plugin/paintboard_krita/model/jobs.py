@@ -21,6 +21,7 @@ from .history import Entry, History
 from .live import LiveMode
 from .local_redraw import Plan, Rect, SeedMap, TileSig, feather_px, tiles_of_alpha
 from .local_redraw import plan as plan_redraw
+from .reads import is_opaque
 from .working_size import choose as choose_working_size
 
 log = logging.getLogger(__name__)
@@ -227,8 +228,7 @@ class DocumentModel(EditingActions, LiveMode):
                 layer_id = self.doc.insert_local_result(
                     image, f"Paintboard #{n}", plan.base_layer, *alpha, size=sent)
             else:
-                layer_id = self.doc.insert_result(image, f"Paintboard #{n}", sent,
-                                                  refresh=False)  # _add_entry refreshes
+                layer_id = self.doc.insert_result(image, f"Paintboard #{n}", sent)
         except Exception as exc:
             self._say(f"Cannot add the result layer: {exc}", error=True)
             return
@@ -238,19 +238,29 @@ class DocumentModel(EditingActions, LiveMode):
                       tiles=sig.encode() if sig is not None else "",
                       seeds=self._seeds_after(plan, sig, seed, local),
                       base=plan.base_n if local else 0)
-        self._add_entry(entry)
+        self._add_entry(entry, on_top=not local and is_opaque(image))
         secs = sum((header.get("timings") or {}).values()) if header.get("timings") else 0.0
         what = f", redrew {plan.reason} of #{plan.base_n}" if local else ""  # type: ignore[union-attr]
         self._say(f"Paintboard #{n} (seed {entry.seed}{what}"
                   + (f", {secs:.1f} s)" if secs else ")"))
 
-    def _add_entry(self, entry: Entry) -> None:
-        """Record ``entry`` and show it; the canvas is refreshed exactly once here."""
+    def _add_entry(self, entry: Entry, on_top: bool = False) -> None:
+        """Record ``entry`` and show it alone.
+
+        ``on_top``: its layer was just added, opaque and whole-page, above every other result
+        (a Draw!): the add redrew the canvas, and hiding the results under it changes no pixel,
+        so the whole-image redraw — a third of a Draw! on an A4 page, 2 s on a 16-bit one — is
+        skipped. Otherwise (a kept live layer, a local redraw over an older result, a
+        semi-transparent reply) the canvas is redrawn once.
+        """
         self.history.add(entry)
         changes = self.history.show_only(len(self.history.entries) - 1, self.doc.is_visible)
-        self.doc.apply_visibility(changes)  # refreshes when anything changed
-        if not changes:
-            self.doc.refresh()
+        if on_top and all(not shown for _, shown in changes):
+            self.doc.apply_visibility(changes, refresh=False)
+        else:
+            self.doc.apply_visibility(changes)  # redraws when anything changed
+            if not changes:
+                self.doc.refresh()
         self._persist()
 
     # -- history navigation -----------------------------------------------------------------

@@ -36,3 +36,13 @@ def splice_into(buf: Any, width: int, rect: Rect, region: bytes) -> None:
             view[off : off + row] = src[j * row : (j + 1) * row]
     finally:
         view.release()
+
+
+def is_opaque(bgra: Any) -> bool:
+    """Every pixel of BGRA8 bytes has alpha 255 (a reply at working size: ~1 ms for 512 px).
+
+    Why: a result that covers the page hides what is under it, so hiding older results needs no
+    redraw of the canvas; a semi-transparent one would show them through.
+    """
+    alpha = memoryview(bgra).cast("B")[3::4]
+    return alpha.tobytes().count(255) == len(alpha)
