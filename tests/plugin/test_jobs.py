@@ -230,6 +230,19 @@ def test_a_draw_redraws_the_whole_canvas_only_when_a_result_may_show_through(
     conn.close()
 
 
+@pytest.mark.parametrize("depth", ["U8", "U16"])
+def test_live_on_says_when_the_document_makes_each_update_slow(fresh_krita, fake_backend, depth):
+    doc = fresh_krita.createDocument(W, H, "a", "RGBA", depth, "", 72.0)
+    model = DocumentModel(pd.PaintboardDocument(doc), Connection(fake_backend().endpoint),
+                          setting)
+    said: list = []
+    model.status_changed.connect(lambda text, error: said.append(text))
+    model.set_live(True)
+    assert said[-1].startswith("Live mode on")
+    assert ("16-bit/float document" in said[-1]) == (depth != "U8")
+    model.connection.close()
+
+
 def test_live_looks_at_the_canvas_no_more_often_than_twice_its_cost(fresh_krita, fake_backend):
     fb = fake_backend()
     clock = Clock()

@@ -56,8 +56,11 @@ class LiveMode:
             except Exception:
                 log.exception("could not tidy the live layer")
         if not quiet:
-            self._say("Live mode on: pause painting to see the result" if on
-                      else "Live mode off")
+            slow = on and not self.doc.is_rgba8  # measured: ~2 s a redraw of a 16-bit A4 page
+            self._say("Live mode on: pause painting to see the result"
+                      + ("; in this 16-bit/float document each update redraws the whole page "
+                         "(seconds on a large one): an RGB/Alpha 8-bit copy is far faster"
+                         if slow else "") if on else "Live mode off")
 
     def tick(self) -> None:
         """Called from the UI timer: live mode sends the latest canvas state while you paint.
