@@ -2,8 +2,9 @@
 #
 # Sets OUT (where everything that must come back goes: the device tool returns $OUT), PY (the
 # Python to use: $PYTHON, else .venv/bin/python, else python3), SUMMARY and FAILED, and defines
-# `say` and `step`: every step runs under its own time limit, logs to $OUT/NAME.log and prints
-# PASS or FAIL with the log's tail, so one short call on a lent machine tells what happened.
+# `begin`, `say` and `step`: every step runs under its own time limit, logs to $OUT/NAME.log
+# and prints PASS or FAIL with the log's tail, so one short call on a lent machine tells what
+# happened.
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 OUT="${OUT:-$PWD/$1}"
 mkdir -p "$OUT"
@@ -26,4 +27,9 @@ step() {  # step NAME SECONDS CMD...: run with a time limit, log to $OUT/NAME.lo
   else say "FAIL $name (exit $rc after $((SECONDS - t0)) s; tail of $OUT/$name.log:)"
        tail -n 15 "$OUT/$name.log" | sed 's/^/    /' | tee -a "$SUMMARY"; FAILED=1; fi
   return $rc
+}
+begin() {  # begin TITLE: the run's first lines, which machine and which GPU
+  say "== paintboard $1 $(date -u +%FT%TZ) on $(hostname)"
+  { nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null \
+    || echo "no nvidia-smi"; } | sed 's/^/gpu: /' | tee -a "$SUMMARY"
 }

@@ -17,9 +17,7 @@ DEVICE="${GPU_CHECK_DEVICE:-cuda}"
 SIZES="${GPU_CHECK_SIZES:-256,512,1024}"
 E2E_SIZES="${GPU_CHECK_E2E_SIZES:-256,1024}"
 export GPU_CHECK_DEVICE="$DEVICE"
-say "== paintboard GPU check $(date -u +%FT%TZ) on $(hostname)"
-{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null \
-  || echo "no nvidia-smi"; } | sed 's/^/gpu: /' | tee -a "$SUMMARY"
+begin "GPU check"
 
 # 1. The environment: torch sees CUDA, the backend imports, the shipped weights load on cuda.
 if ! step env 120 "$PY" - <<'EOF'

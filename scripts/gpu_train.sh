@@ -41,9 +41,7 @@ SWEEP="${GPU_TRAIN_SWEEP:---gains 0.65 0.75 0.85 1.0}"
 STATE=weights/train_state/small_r3
 export GPU_TRAIN_DEVICE="$DEVICE"
 
-say "== paintboard GPU training round $(date -u +%FT%TZ) on $(hostname)"
-{ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null \
-  || echo "no nvidia-smi"; } | sed 's/^/gpu: /' | tee -a "$SUMMARY"
+begin "GPU training round"
 
 if ! step env 60 "$PY" - <<'EOF'
 import os

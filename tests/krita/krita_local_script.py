@@ -11,7 +11,7 @@ import os
 import time
 from pathlib import Path
 
-from krita_script import _pump, _setting, report, stroke_layer_bytes
+from krita_script import _pump, _setting, connected_model, report, stroke_layer_bytes
 
 W, H = 160, 120
 
@@ -42,7 +42,6 @@ def _paint(labels: bytes, rect, colour: bytes, only: bytes | None = None,
 def run_local(out: Path, endpoint: str, res: dict) -> None:
     from krita import Krita, Selection
     from paintboard_krita import document as pd
-    from paintboard_krita.model.connection import Connection
     from paintboard_krita.model.jobs import DocumentModel
     from paintboard_krita.model.local_redraw import feather_px
     from paintboard_krita.model.templates import BUILTIN
@@ -53,12 +52,7 @@ def run_local(out: Path, endpoint: str, res: dict) -> None:
     pdoc.ensure_layers()
     pdoc.set_labels(BUILTIN[0].render(W, H))
     pdoc.node(pdoc.meta["layers"][pd.STROKES]).setPixelData(stroke_layer_bytes(), 0, 0, W, H)
-    conn = Connection(endpoint)
-    conn.connect()
-    res["connected"] = _pump(lambda: conn.is_connected, 120, conn)
-    model = DocumentModel(pdoc, conn, _setting)
-    statuses: list = []
-    model.status_changed.connect(lambda t, e: statuses.append([t, e]))
+    conn, model, statuses = connected_model(pdoc, endpoint, res)
     res["statuses"] = statuses
 
     def draw(action: str, n: int) -> bool:

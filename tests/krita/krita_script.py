@@ -186,6 +186,20 @@ def phase_kill(out: Path, endpoint: str, res: dict) -> None:
     doc.close()
 
 
+def connected_model(pdoc, endpoint: str, res: dict):
+    """A connected ``DocumentModel`` for ``pdoc`` and the list its status lines go to."""
+    from paintboard_krita.model.connection import Connection
+    from paintboard_krita.model.jobs import DocumentModel
+
+    conn = Connection(endpoint)
+    conn.connect()
+    res["connected"] = _pump(lambda: conn.is_connected, 120, conn)
+    model = DocumentModel(pdoc, conn, _setting)
+    statuses: list = []
+    model.status_changed.connect(lambda t, e: statuses.append([t, e]))
+    return conn, model, statuses
+
+
 def to_u16(bgra8: bytes) -> bytes:
     """BGRA8 → Krita's RGBA U16 pixel bytes (BGRA, 16-bit little-endian; v8 × 257)."""
     import array
@@ -197,8 +211,6 @@ def phase_depth(out: Path, endpoint: str, res: dict) -> None:
     """A 16-bit document (illustrators' common choice): template, strokes, Draw!, the result."""
     from krita import Krita
     from paintboard_krita import document as pd
-    from paintboard_krita.model.connection import Connection
-    from paintboard_krita.model.jobs import DocumentModel
     from paintboard_krita.model.templates import BUILTIN
 
     k = Krita.instance()
@@ -206,12 +218,7 @@ def phase_depth(out: Path, endpoint: str, res: dict) -> None:
     doc = k.createDocument(W, H, "paintboard-u16", "RGBA", "U16", pd.RGBA_PROFILE, 72.0)
     pdoc = pd.PaintboardDocument(doc)
     pdoc.ensure_layers()
-    conn = Connection(endpoint)
-    conn.connect()
-    res["connected"] = _pump(lambda: conn.is_connected, 120, conn)
-    model = DocumentModel(pdoc, conn, _setting)
-    statuses: list = []
-    model.status_changed.connect(lambda t, e: statuses.append([t, e]))
+    conn, model, statuses = connected_model(pdoc, endpoint, res)
     template = BUILTIN[0].render(W, H)
     res["template_applied"] = model.apply_template(template)
     strokes = pdoc.node(pdoc.meta["layers"][pd.STROKES])
