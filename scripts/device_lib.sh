@@ -2,7 +2,7 @@
 #
 # Sets OUT (where everything that must come back goes: the device tool returns $OUT), PY (the
 # Python to use: $PYTHON, else .venv/bin/python, else python3), SUMMARY and FAILED, and defines
-# `begin`, `say` and `step`: every step runs under its own time limit, logs to $OUT/NAME.log
+# `begin`, `require_device`, `say` and `step`: every step runs under its own time limit, logs to $OUT/NAME.log
 # and prints PASS or FAIL with the log's tail, so one short call on a lent machine tells what
 # happened.
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -32,4 +32,16 @@ begin() {  # begin TITLE: the run's first lines, which machine and which GPU
   say "== paintboard $1 $(date -u +%FT%TZ) on $(hostname)"
   { nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null \
     || echo "no nvidia-smi"; } | sed 's/^/gpu: /' | tee -a "$SUMMARY"
+}
+require_device() {  # require_device DEVICE: torch sees it, or the run stops here (exit 3)
+  if ! step device 60 "$PY" - "$1" <<'EOF'
+import sys
+import torch
+if sys.argv[1] == "cuda":
+    assert torch.cuda.is_available(), "torch.cuda.is_available() is False: no CUDA torch here"
+    print("torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.get_device_name(0))
+EOF
+  then
+    say "no $1 for torch here: see $OUT/device.log (nothing else was run)"; exit 3
+  fi
 }

@@ -7,7 +7,8 @@
 # Why a script: a lent machine gives ~15 minutes in all, start-up included, and nothing may be
 # installed or fetched there; every minute of it should train.  In order, each step under its
 # own time limit (scripts/device_lib.sh), about 8 minutes together:
-#   1. env    torch sees the device; the backend imports (numpy, scipy, Pillow, safetensors).
+#   1. device torch sees the device (device_lib.require_device); env: the backend imports
+#             (numpy, scipy, Pillow, safetensors).
 #   2. synth  the training scenes (the same seeds as data/synth512 here, so the same data).
 #   3. train  resumes weights/train_state/small_r3 (the state of the shipped weights) at batch
 #             16, in GPU_TRAIN_CHUNKS chunks of GPU_TRAIN_MINUTES; each chunk's end exports
@@ -39,17 +40,12 @@ BATCH="${GPU_TRAIN_BATCH:-16}"
 EXTRA="${GPU_TRAIN_SET:-num_workers=8}"  # more --set KEY=VALUE, space-separated
 SWEEP="${GPU_TRAIN_SWEEP:---gains 0.65 0.75 0.85 1.0}"
 STATE=weights/train_state/small_r3
-export GPU_TRAIN_DEVICE="$DEVICE"
 
 begin "GPU training round"
+require_device "$DEVICE"
 
 if ! step env 60 "$PY" - <<'EOF'
-import os
 import numpy, PIL, safetensors, scipy, torch  # noqa: F401  (what training imports)
-device = os.environ["GPU_TRAIN_DEVICE"]
-if device == "cuda":
-    assert torch.cuda.is_available(), "torch.cuda.is_available() is False: no CUDA torch here"
-    print("torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.get_device_name(0))
 from paintboard.train.trainer import Trainer  # noqa: F401
 print("ok")
 EOF
