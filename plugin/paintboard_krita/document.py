@@ -340,10 +340,10 @@ class PaintboardDocument:
         data = self.to_document_size(data, size)
         group = self._require(HISTORY)
         node = self._new_layer(name, data, group)
-        self._show_on_top(node)
+        self._show_on_top(node, group)
         return node_id(node)
 
-    def _show_on_top(self, node: Any) -> None:
+    def _show_on_top(self, node: Any, group: Any) -> None:
         """Show a result just added on top of the history group.
 
         Adding a filled layer already updates the canvas; a whole-image refreshProjection
@@ -351,7 +351,6 @@ class PaintboardDocument:
         layer changes visibility: ``setVisible`` alone never redraws the canvas.
         """
         node.setVisible(True)
-        group = self._require(HISTORY)
         live = self._role(LIVE)
         redraw = not group.visible() or (live is not None and live.visible())
         group.setVisible(True)
@@ -532,7 +531,7 @@ class PaintboardDocument:
         node.setPixelData(region, *rect)
         group.addChildNode(node, None)
         self._restore_active(active)
-        self._show_on_top(node)
+        self._show_on_top(node, group)
         return node_id(node)
 
     def live_layer_id(self) -> str | None:

@@ -55,12 +55,14 @@ class LiveMode:
                 self.doc.drop_live()
             except Exception:
                 log.exception("could not tidy the live layer")
-        if not quiet:
-            slow = on and not self.doc.is_rgba8  # measured: ~2 s a redraw of a 16-bit A4 page
-            self._say("Live mode on: pause painting to see the result"
-                      + ("; in this 16-bit/float document each update redraws the whole page "
-                         "(seconds on a large one): an RGB/Alpha 8-bit copy is far faster"
-                         if slow else "") if on else "Live mode off")
+        if not quiet and not on:
+            self._say("Live mode off")
+        elif not quiet:
+            text = "Live mode on: pause painting to see the result"
+            if not self.doc.is_rgba8:  # measured: ~2 s a redraw of a 16-bit A4 page
+                text += ("; in this 16-bit/float document each update redraws the whole page "
+                         "(seconds on a large one): an RGB/Alpha 8-bit copy is far faster")
+            self._say(text)
 
     def tick(self) -> None:
         """Called from the UI timer: live mode sends the latest canvas state while you paint.
